@@ -82,7 +82,7 @@ func cpuSyntaxError(s string) error {
 }
 
 // ParseMemory converts a memory quantity to bytes.
-// It accepts a whole number followed by one of the units K, M, G, T (powers of 1000) or Ki, Mi, Gi, Ti (powers of 1024).
+// It accepts a whole number followed by one of the units k or K, M, G, T (powers of 1000) or Ki, Mi, Gi, Ti (powers of 1024).
 // A number without a unit is a count of bytes.
 func ParseMemory(s string) (int64, error) {
 	digitsEnd := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' })
@@ -112,7 +112,8 @@ func memoryMultiplier(s, unit string) (int64, error) {
 	switch unit {
 	case "":
 		return 1, nil
-	case "K":
+	case "K", "k":
+		// Kubernetes writes the decimal kilo as "k"; both spellings are accepted.
 		return 1e3, nil
 	case "M":
 		return 1e6, nil

@@ -96,6 +96,11 @@ func (c *checker) checkName(name string) {
 	}
 
 	if namePattern.MatchString(name) && len(name) <= maxNameLength {
+		if strings.HasPrefix(name, "-") || strings.HasSuffix(name, "-") {
+			// The name becomes part of Kubernetes object names, which are DNS labels.
+			c.invalid("name", name, "must start and end with a letter or digit",
+				fmt.Sprintf("remove the leading or trailing hyphen, e.g. %q", strings.Trim(name, "-")))
+		}
 		return
 	}
 
