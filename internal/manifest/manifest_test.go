@@ -597,7 +597,7 @@ func TestParseMemory(t *testing.T) {
 		}
 	}
 
-	invalid := []string{"", "M", "0.5G", "1.0M", "256m", "256k", "1E", "1Pi", "-1M", "+1M", " 1M", "1M ", "1 M", "99999999999999999999", "9999999999T"}
+	invalid := []string{"", "M", "0.5G", "1.0M", "256m", "1E", "1Pi", "-1M", "+1M", " 1M", "1M ", "1 M", "99999999999999999999", "9999999999T"}
 	for _, text := range invalid {
 		got, err := manifest.ParseMemory(text)
 		if err == nil {
