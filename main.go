@@ -30,6 +30,9 @@ func main() {
 
 func run(ctx context.Context, lookup func(string) (string, bool), stdout io.Writer) error {
 	logger := slog.New(slog.NewJSONHandler(stdout, nil))
-	cfg := config.Load(lookup)
+	cfg, err := config.Load(lookup)
+	if err != nil {
+		return err
+	}
 	return server.Run(ctx, server.Options{Config: cfg, Version: version, Logger: logger})
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"hello-microservice/internal/config"
@@ -34,7 +35,7 @@ type Options struct {
 // Run serves HTTP on all interfaces at the configured port until ctx is done, then stops
 // accepting and lets requests in flight finish within the grace period.
 func Run(ctx context.Context, opts Options) error {
-	addr := net.JoinHostPort("", opts.Config.Port)
+	addr := net.JoinHostPort(opts.Config.Address, strconv.Itoa(opts.Config.Port))
 	listener, err := net.Listen("tcp", addr)
 	if err != nil {
 		opts.Logger.Error("binding the port failed", "address", addr, "error", err)
