@@ -15,63 +15,130 @@ import (
 	"hello-microservice/routes"
 )
 
-// Server timeouts. The platform's probes time out after one second by default, and
-// Kubernetes waits 30 seconds after SIGTERM before it kills the container.
+// Server timeouts. Kubernetes sends SIGTERM and kills the container 30 seconds later
+// (the default terminationGracePeriodSeconds). The server then stops accepting and gives
+// the requests in flight DefaultShutdownGrace to finish, which leaves 10 seconds for the
+// process to exit. A response must be written within writeTimeout of the end of the
+// request headers, so a request that started just before SIGTERM fits in the grace
+// period.
+//
+// NOTE: writeTimeout only makes late writes fail. It does not stop a handler, and
+// Shutdown waits for a handler that runs on: handlers that call other services must
+// bound their calls with a context deadline shorter than writeTimeout.
+//
+// The platform's probes time out after one second by default. /health depends on
+// nothing, so it responds well within that and no timeout here needs to be shorter.
 const (
+	// readHeaderTimeout bounds slow clients that never finish their headers. The gateway
+	// sends them at once.
 	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 30 * time.Second
-	writeTimeout      = 30 * time.Second
-	idleTimeout       = 120 * time.Second
-	shutdownGrace     = 20 * time.Second
+
+	// readTimeout bounds the headers and the body together. A body is at most 1 MiB.
+	readTimeout = 15 * time.Second
+
+	// writeTimeout bounds the time from the end of the request headers to the end of
+	// the response.
+	writeTimeout = 15 * time.Second
+
+	// idleTimeout closes keep-alive connections that the gateway no longer uses. It is
+	// long so that the gateway, not the service, closes them first, which avoids a request
+	// racing a closing connection.
+	idleTimeout = 120 * time.Second
+
+	// DefaultShutdownGrace is how long requests in flight may take after SIGTERM.
+	DefaultShutdownGrace = 20 * time.Second
 )
 
-// Options configures Run.
+// Options configures Run and Serve.
 type Options struct {
 	Config  config.Config
 	Version string
 	Logger  *slog.Logger
+
+	// ShutdownGrace is how long requests in flight may take after ctx is done.
+	// Zero means DefaultShutdownGrace.
+	ShutdownGrace time.Duration
 }
 
-// Run serves HTTP on all interfaces at the configured port until ctx is done, then stops
-// accepting and lets requests in flight finish within the grace period.
+// Run listens on the configured address and port, then serves until ctx is done; see Serve.
 func Run(ctx context.Context, opts Options) error {
-	addr := net.JoinHostPort(opts.Config.Address, strconv.Itoa(opts.Config.Port))
-	listener, err := net.Listen("tcp", addr)
+	listener, err := Listen(ctx, opts.Config)
 	if err != nil {
-		opts.Logger.Error("binding the port failed", "address", addr, "error", err)
-		return fmt.Errorf("listening on %s: %w", addr, err)
+		return err
 	}
+	return Serve(ctx, listener, opts)
+}
 
-	srv := &http.Server{
-		Handler:           routes.New(routes.Options{Config: opts.Config, Version: opts.Version}),
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
+// Listen binds the TCP port of cfg, on all interfaces unless cfg.Address is set.
+func Listen(ctx context.Context, cfg config.Config) (net.Listener, error) {
+	address := net.JoinHostPort(cfg.Address, strconv.Itoa(cfg.Port))
+
+	var listenConfig net.ListenConfig
+	listener, err := listenConfig.Listen(ctx, "tcp", address)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s failed, so the service cannot start: stop the process that uses the port or set SERVER_PORT to a free one: %w", address, err)
 	}
-	opts.Logger.Info("service started", "version", opts.Version, "address", listener.Addr().String(),
-		"isolation", opts.Config.Isolation, "platformUrl", config.RedactURL(opts.Config.BaseURL))
+	return listener, nil
+}
+
+// Serve serves HTTP on listener until ctx is done. It then stops accepting, lets the
+// requests in flight finish within the grace period and returns nil. It returns an
+// error when serving fails or when requests were still running at the end of the grace
+// period, which it then cuts off. Serve closes listener.
+func Serve(ctx context.Context, listener net.Listener, opts Options) error {
+	handler, err := routes.New(routes.Options{Config: opts.Config, Version: opts.Version, Logger: opts.Logger})
+	if err != nil {
+		listener.Close()
+		return fmt.Errorf("building the router: %w", err)
+	}
+	srv := newServer(handler, opts.Logger)
+
+	opts.Logger.Info("service started",
+		"version", opts.Version,
+		"address", listener.Addr().String(),
+		"isolation", opts.Config.Isolation,
+		"platformUrl", config.RedactURL(opts.Config.BaseURL),
+		"timeZone", opts.Config.TimeZone,
+	)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(listener) }()
 
 	select {
 	case err := <-served:
-		return fmt.Errorf("serving on %s: %w", addr, err)
+		return fmt.Errorf("serving on %s: %w", listener.Addr(), err)
 	case <-ctx.Done():
 	}
 
-	// Stop accepting and wait for the requests in flight, within the grace period.
-	opts.Logger.Info("service stopping", "grace", shutdownGrace.String())
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	grace := opts.ShutdownGrace
+	if grace == 0 {
+		grace = DefaultShutdownGrace
+	}
+	opts.Logger.Info("service stopping", "reason", context.Cause(ctx).Error(), "grace", grace.String())
+
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("stopping the server: %w", err)
+		closeErr := srv.Close()
+		return errors.Join(fmt.Errorf("stopping the server: requests still running after the grace period of %s were cut off: %w", grace, err), closeErr)
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serving on %s: %w", addr, err)
+		return fmt.Errorf("serving on %s: %w", listener.Addr(), err)
 	}
+
 	opts.Logger.Info("service stopped")
 	return nil
+}
+
+// newServer returns an HTTP server with the timeouts above. Errors of the server itself,
+// such as a malformed request line, go to logger as warnings.
+func newServer(handler http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 }
