@@ -1,15 +1,16 @@
-// Command hello-microservice is a Cumulocity IoT microservice: it answers / and /health
+// Command hello-microservice is a Cumulocity IoT microservice: it serves / and /health
 // and shows the platform's environment at /environment.
 package main
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
+	"time"
+	_ "time/tzdata" // the zone database for TZ, since the distroless base image has none
 
 	"hello-microservice/internal/config"
 	"hello-microservice/internal/server"
@@ -20,19 +21,59 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 
-	if err := run(ctx, os.LookupEnv, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "hello-microservice:", err)
+	err := run(ctx, os.LookupEnv, logger)
+	stop()
+	if err != nil {
+		logger.Error("service failed", "version", version, "error", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, lookup func(string) (string, bool), stdout io.Writer) error {
-	logger := slog.New(slog.NewJSONHandler(stdout, nil))
+// run applies the configuration read through lookup to the process and serves until ctx
+// is done.
+func run(ctx context.Context, lookup func(string) (string, bool), logger *slog.Logger) error {
 	cfg, err := config.Load(lookup)
 	if err != nil {
 		return err
 	}
+
+	applyTimeZone(cfg, logger)
+	applyMemoryLimit(cfg, logger)
+
+	if missing := cfg.MissingPlatform(); len(missing) > 0 {
+		logger.Info("platform variables not set, so routes that need the platform respond with 503", "missing", missing)
+	}
+
 	return server.Run(ctx, server.Options{Config: cfg, Version: version, Logger: logger})
+}
+
+// applyTimeZone sets time.Local to TZ, the tenant's time zone, which the platform expects
+// the service to apply itself. Without TZ, time.Local stays as the Go runtime set it.
+func applyTimeZone(cfg config.Config, logger *slog.Logger) {
+	if cfg.Location == nil {
+		return
+	}
+
+	time.Local = cfg.Location
+	logger.Info("time zone set", "timeZone", cfg.TimeZone)
+}
+
+// applyMemoryLimit sets the Go runtime's soft memory limit below the container's
+// MEMORY_LIMIT, so the garbage collector works harder before the kernel kills the
+// container. A lower limit set through GOMEMLIMIT is kept.
+func applyMemoryLimit(cfg config.Config, logger *slog.Logger) {
+	if cfg.MemoryLimitBytes == 0 {
+		return
+	}
+
+	limit := config.SoftMemoryLimit(cfg.MemoryLimitBytes)
+	if current := debug.SetMemoryLimit(-1); current < limit {
+		logger.Info("memory limit kept from GOMEMLIMIT", "memoryLimit", cfg.MemoryLimit, "goMemoryLimitBytes", current)
+		return
+	}
+
+	debug.SetMemoryLimit(limit)
+	logger.Info("memory limit set", "memoryLimit", cfg.MemoryLimit, "goMemoryLimitBytes", limit)
 }
