@@ -8,8 +8,10 @@ import (
 	"hello-microservice/internal/config"
 )
 
-// environmentResponse uses the keys of Cumulocity's Python tutorial. The password is a
-// config.Secret, so it is encoded as a mask when set and null when unset.
+// environmentResponse starts with the keys of Cumulocity's Python tutorial and adds the
+// other platform variables that are safe to show. An unset variable is null. Secrets are
+// masked (password) or left out (C8Y_PASSWORD, APPLICATION_KEY), and every URL is shown
+// with its credentials redacted.
 type environmentResponse struct {
 	PlatformURL           *string       `json:"platformUrl"`
 	MQTTPlatformURL       *string       `json:"mqttPlatformUrl"`
@@ -17,7 +19,24 @@ type environmentResponse struct {
 	User                  *string       `json:"user"`
 	Password              config.Secret `json:"password"`
 	MicroserviceIsolation *string       `json:"microserviceIsolation"`
-	Version               string        `json:"version"`
+
+	PulsarPlatformURL *string       `json:"pulsarPlatformUrl"`
+	ServiceTenant     *string       `json:"serviceTenant"` // C8Y_TENANT, set with PER_TENANT isolation
+	ServiceUser       *string       `json:"serviceUser"`   // C8Y_USER
+	ApplicationName   *string       `json:"applicationName"`
+	TimeZone          *string       `json:"timeZone"`
+	MemoryLimit       *string       `json:"memoryLimit"`
+	Proxy             proxyResponse `json:"proxy"`
+	Version           string        `json:"version"`
+}
+
+// proxyResponse shows the outbound proxies as "host:port". The PROXY_* variables carry no
+// credentials.
+type proxyResponse struct {
+	HTTP          *string  `json:"http"`
+	HTTPS         *string  `json:"https"`
+	SOCKS         *string  `json:"socks"`
+	NonProxyHosts []string `json:"nonProxyHosts"`
 }
 
 func environment(cfg config.Config, version string) gin.HandlerFunc {
@@ -28,7 +47,20 @@ func environment(cfg config.Config, version string) gin.HandlerFunc {
 		User:                  optional(cfg.BootstrapUser),
 		Password:              cfg.BootstrapPassword,
 		MicroserviceIsolation: optional(cfg.Isolation),
-		Version:               version,
+
+		PulsarPlatformURL: optional(config.RedactURL(cfg.BaseURLPulsar)),
+		ServiceTenant:     optional(cfg.Tenant),
+		ServiceUser:       optional(cfg.User),
+		ApplicationName:   optional(cfg.AppName),
+		TimeZone:          optional(cfg.TimeZone),
+		MemoryLimit:       optional(cfg.MemoryLimit),
+		Proxy: proxyResponse{
+			HTTP:          optional(cfg.Proxy.HTTP.String()),
+			HTTPS:         optional(cfg.Proxy.HTTPS.String()),
+			SOCKS:         optional(cfg.Proxy.SOCKS.String()),
+			NonProxyHosts: cfg.Proxy.NonProxyHosts,
+		},
+		Version: version,
 	}
 	return func(c *gin.Context) {
 		c.JSON(http.StatusOK, body)
