@@ -23,6 +23,13 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 
+	// After the first signal, a second one ends the process at once, as it would without
+	// the handler: Ctrl-C twice skips the grace period in a local run.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+
 	err := run(ctx, os.LookupEnv, logger)
 	stop()
 	if err != nil {

@@ -29,7 +29,7 @@ func Error(c *gin.Context, status int, code, message string) {
 // could reveal internals or secrets to the caller.
 func InternalError(c *gin.Context, err error) {
 	_ = c.Error(err)
-	Error(c, http.StatusInternalServerError, "internal_error", "the service failed to handle the request; its log has the cause")
+	Error(c, http.StatusInternalServerError, "internal_error", "the service failed to handle the request; see the service log for the cause")
 }
 
 // BodyError responds to an error from reading the request body: 413 when the body

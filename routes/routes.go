@@ -7,6 +7,10 @@
 //
 // "error" is a stable snake_case code for programs, "message" a sentence for people and
 // "status" repeats the HTTP status code.
+//
+// NOTE: net/http itself rejects some requests before any handler runs, for example a
+// malformed request line (400) or headers over http.DefaultMaxHeaderBytes (431). Those
+// responses are net/http's plain text, not this shape.
 package routes
 
 import (

@@ -58,9 +58,9 @@ func ParseMemory(s string) (int64, error) {
 }
 
 // softLimitPercent is the share of the container's memory limit given to the Go runtime's
-// soft limit. The rest covers memory the runtime does not count against that limit
-// (goroutine stacks outside the heap, the binary, C libraries) and the time the garbage
-// collector needs to react, so that the kernel's out-of-memory killer is not reached first.
+// soft limit. The rest covers memory that the soft limit does not count (the binary mapped
+// into memory, allocations outside the Go runtime) and the time the garbage collector
+// needs to react, so that the kernel's out-of-memory killer is not reached first.
 const softLimitPercent = 80
 
 // SoftMemoryLimit returns the Go runtime's soft memory limit for a container limited to

@@ -3,7 +3,7 @@ package config
 import "fmt"
 
 // Missing returns the names of the given variables that are not set, in the given order.
-// Features that need the platform call it to answer 503 in a local run. A name that Config
+// Features that need the platform call it to respond with 503 in a local run. A name that Config
 // does not hold is a programming error and panics, so check names once at start-up.
 func (c Config) Missing(names ...string) []string {
 	var missing []string

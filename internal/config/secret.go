@@ -26,8 +26,8 @@ func (s Secret) String() string {
 // GoString masks the value for the %#v verb too.
 func (s Secret) GoString() string { return s.String() }
 
-// Format masks the value for every fmt verb, including %x and %d, which would otherwise
-// print the bytes of the underlying string.
+// Format writes the mask for every fmt verb and flag, so that none of them can reach the
+// underlying string.
 func (s Secret) Format(f fmt.State, verb rune) {
 	if verb == 'q' {
 		fmt.Fprint(f, strconv.Quote(s.String()))
