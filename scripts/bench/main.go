@@ -27,7 +27,7 @@ import (
 )
 
 // groups lists the benchmark groups in the order they run.
-var groups = []string{"service", "build"}
+var groups = []string{"service", "build", "size"}
 
 // options is the command line.
 type options struct {
@@ -96,6 +96,8 @@ func runGroup(ctx context.Context, group string, ws *workspace, opts options, re
 		return benchService(ctx, ws, opts, rep, progress)
 	case "build":
 		return benchBuild(ctx, ws, opts, rep, progress)
+	case "size":
+		return benchSize(ctx, ws, opts, rep, progress)
 	}
 	return fmt.Errorf("unknown group %q", group)
 }
@@ -110,7 +112,7 @@ func parseOptions(args []string) (options, error) {
 	flags.DurationVar(&opts.warmup, "warmup", 500*time.Millisecond, "load time before each counted window")
 	flags.IntVar(&opts.connections, "connections", 32, "concurrent keep-alive connections of the load")
 	flags.Int64Var(&opts.maxRequests, "max-requests", 1_000_000, "maximum counted requests per load window")
-	only := flags.String("only", strings.Join(groups, ","), "comma-separated `groups` to run: service, build")
+	only := flags.String("only", strings.Join(groups, ","), "comma-separated `groups` to run: service, build, size")
 	flags.DurationVar(&opts.timeout, "timeout", 30*time.Minute, "time after which bench stops, whatever it is doing")
 	if err := flags.Parse(args); err != nil {
 		return options{}, err
@@ -122,7 +124,7 @@ func parseOptions(args []string) (options, error) {
 	for group := range strings.SplitSeq(*only, ",") {
 		group = strings.TrimSpace(group)
 		if !slices.Contains(groups, group) {
-			return options{}, fmt.Errorf("invalid -only group %q: use service or build", group)
+			return options{}, fmt.Errorf("invalid -only group %q: use service, build or size", group)
 		}
 		if !slices.Contains(opts.only, group) {
 			opts.only = append(opts.only, group)
