@@ -12,6 +12,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/legacy/tarball"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"hello-microservice/internal/verify"
 )
 
 // ImageName is the image archive's name inside the ZIP.
@@ -53,8 +55,14 @@ func writeZIP(ctx context.Context, path string, manifestBytes []byte, tag name.T
 	if err := tmp.Close(); err != nil {
 		return 0, fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := ctx.Err(); err != nil {
-		return 0, fmt.Errorf("writing %s: %w", path, err)
+
+	// Run the static checks on the finished archive before it replaces anything.
+	report, err := verify.Archive(ctx, tmp.Name())
+	if err != nil {
+		return 0, fmt.Errorf("checking %s: %w", path, err)
+	}
+	if err := report.Err(); err != nil {
+		return 0, fmt.Errorf("checking the new %s: %w", filepath.Base(path), err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return 0, fmt.Errorf("moving the ZIP into place: %w", err)
