@@ -14,6 +14,7 @@ package c8yfake
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
@@ -23,8 +24,9 @@ import (
 // Platform is a fake Cumulocity platform. It is an http.Handler: serve it with
 // httptest.NewServer or http.Server. It is safe for concurrent use.
 type Platform struct {
-	mux *http.ServeMux
-	now func() time.Time
+	mux    *http.ServeMux
+	now    func() time.Time
+	logger *slog.Logger
 
 	mu       sync.Mutex
 	nextID   int
@@ -51,6 +53,10 @@ type Options struct {
 
 	// Now returns the platform's clock for creation times. Default time.Now.
 	Now func() time.Time
+
+	// Logger receives one line per request with the method, path, status, tenant and
+	// user. Default: no logging.
+	Logger *slog.Logger
 }
 
 // DefaultRoles returns the roles service users and new users get unless Options or
@@ -82,6 +88,7 @@ func New(opts Options) *Platform {
 	p := &Platform{
 		mux:     http.NewServeMux(),
 		now:     opts.Now,
+		logger:  opts.Logger,
 		nextID:  10000,
 		tenants: make(map[string]*tenant),
 		tokens:  make(map[string]principal),
@@ -102,7 +109,7 @@ func New(opts Options) *Platform {
 func (p *Platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	recorder := &statusRecorder{ResponseWriter: w}
 	index := p.record(r)
-	defer func() { p.setStatus(index, recorder.status) }()
+	defer func() { p.finish(r.Context(), index, recorder.status) }()
 
 	if p.applyFault(recorder, r) {
 		return

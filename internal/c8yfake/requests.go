@@ -1,6 +1,7 @@
 package c8yfake
 
 import (
+	"context"
 	"net/http"
 	"path"
 )
@@ -71,8 +72,15 @@ func (p *Platform) setPrincipal(index int, who principal) {
 	p.requests[index].Tenant, p.requests[index].User = who.tenant, who.user
 }
 
-func (p *Platform) setStatus(index, status int) {
+// finish records the response status of a request and logs the request.
+func (p *Platform) finish(ctx context.Context, index, status int) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.requests[index].Status = status
+	req := p.requests[index]
+	p.mu.Unlock()
+
+	if p.logger != nil {
+		p.logger.InfoContext(ctx, "request", "method", req.Method, "path", req.Path, "query", req.Query,
+			"status", req.Status, "tenant", req.Tenant, "user", req.User)
+	}
 }
