@@ -172,6 +172,24 @@ func TestPlatformNoTenant(t *testing.T) {
 	}
 }
 
+func TestProbesNeedNoCredentials(t *testing.T) {
+	t.Parallel()
+	f := newPlatformFixture(t)
+	in := f.newInstance(nil, nil)
+	engine := in.handler.(*gin.Engine)
+	engine.GET("/health", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "UP"}) })
+
+	rec := httptest.NewRecorder()
+	engine.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/health", nil))
+
+	if rec.Code != http.StatusOK {
+		t.Errorf("GET /health without credentials: %d %s, want 200: RegisterPlatform must not guard other routes", rec.Code, rec.Body)
+	}
+	if got := len(f.fake.Requests()); got != 0 {
+		t.Errorf("GET /health sent %d platform requests, want none", got)
+	}
+}
+
 func TestPlatformNotConfigured(t *testing.T) {
 	t.Parallel()
 	engine := gin.New()
