@@ -29,13 +29,22 @@ type Platform struct {
 
 	// Now is the clock of measurement times; nil means time.Now, in the time zone of TZ.
 	Now func() time.Time
+
+	// Timeout bounds the platform calls of one request, retries included. Zero means
+	// DefaultPlatformTimeout.
+	Timeout time.Duration
 }
+
+// DefaultPlatformTimeout bounds the platform calls of one request. It stays below the
+// server's write timeout of 15 seconds, so that the error response can still be written.
+const DefaultPlatformTimeout = 10 * time.Second
 
 // platformRoutes serves the routes that call the platform on behalf of the caller's tenant.
 type platformRoutes struct {
 	tenants *tenants.Registry
 	logger  *slog.Logger
 	now     func() time.Time
+	timeout time.Duration
 	devices *deviceStore
 }
 
@@ -53,12 +62,15 @@ func RegisterPlatform(r gin.IRouter, p Platform) {
 		return
 	}
 
-	h := &platformRoutes{tenants: p.Tenants, logger: p.Logger, now: p.Now}
+	h := &platformRoutes{tenants: p.Tenants, logger: p.Logger, now: p.Now, timeout: p.Timeout}
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)
 	}
 	if h.now == nil {
 		h.now = time.Now
+	}
+	if h.timeout <= 0 {
+		h.timeout = DefaultPlatformTimeout
 	}
 	h.devices = newDeviceStore(h.logger)
 
@@ -83,6 +95,11 @@ func callerOf(c *gin.Context) tenants.Caller {
 	return c.MustGet(callerKey).(tenants.Caller)
 }
 
+// context returns the request's context bounded by the platform timeout.
+func (h *platformRoutes) context(c *gin.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.Request.Context(), h.timeout)
+}
+
 // subscriptionResponse never holds a password: only the service user's name.
 type subscriptionResponse struct {
 	Tenant      string `json:"tenant"`
@@ -94,7 +111,10 @@ type subscriptionResponse struct {
 // user. An unsubscribed tenant gets 403, like on every platform route.
 func (h *platformRoutes) subscription(c *gin.Context) {
 	tenant := callerOf(c).Tenant
-	user, err := h.tenants.Lookup(c.Request.Context(), tenant)
+	ctx, cancel := h.context(c)
+	defer cancel()
+
+	user, err := h.tenants.Lookup(ctx, tenant)
 	if err != nil {
 		h.platformError(c, tenant, "looking up the subscription", err)
 		return

@@ -157,8 +157,11 @@ type deviceResponse struct {
 // /measurements has created it.
 func (h *platformRoutes) device(c *gin.Context) {
 	tenant := callerOf(c).Tenant
+	ctx, cancel := h.context(c)
+	defer cancel()
+
 	var device *c8y.ManagedObject
-	err := h.tenants.Call(c.Request.Context(), tenant, func(ctx context.Context, client *c8y.Client) error {
+	err := h.tenants.Call(ctx, tenant, func(ctx context.Context, client *c8y.Client) error {
 		id, err := lookupDevice(ctx, client)
 		if err != nil {
 			return err

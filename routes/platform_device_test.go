@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"hello-microservice/internal/c8yfake"
+	"hello-microservice/routes"
 )
 
 const deviceExternalID = "c8y_Serial/hello-microservice-device"
@@ -33,7 +34,7 @@ func TestDeviceLifecycle(t *testing.T) {
 	f := newPlatformFixture(t)
 	f.fake.Subscribe("t100")
 	alice := f.fake.AddUser("t100", "alice")
-	in := f.newInstance(nil, nil)
+	in := f.newInstance(nil, routes.Platform{})
 
 	wantError(t, "GET /device before any measurement", in.do(http.MethodGet, "/device", alice.Authorization()), 404, "device_not_found")
 
@@ -91,7 +92,7 @@ func TestMeasurementsSent(t *testing.T) {
 			f := newPlatformFixture(t)
 			f.fake.Subscribe("t100")
 			alice := f.fake.AddUser("t100", "alice")
-			in := f.newInstance(nil, now)
+			in := f.newInstance(nil, routes.Platform{Now: now})
 
 			got := in.do(http.MethodPost, "/measurements"+tt.query, alice.Authorization())
 
@@ -174,7 +175,7 @@ func TestConcurrentFirstRequests(t *testing.T) {
 		f.fake.Subscribe(tenant)
 		users[tenant] = f.fake.AddUser(tenant, "alice")
 	}
-	replicas := []*instance{f.newInstance(nil, nil), f.newInstance(nil, nil)}
+	replicas := []*instance{f.newInstance(nil, routes.Platform{}), f.newInstance(nil, routes.Platform{})}
 	// Hold the first device lookups, so that both replicas miss the device and race to
 	// create it.
 	f.fake.Inject(c8yfake.Fault{Method: http.MethodGet, Path: "/identity/externalIds/*/*", Times: 4, Delay: 300 * time.Millisecond})
@@ -228,7 +229,7 @@ func TestDeviceConflictAcrossReplicas(t *testing.T) {
 	f := newPlatformFixture(t)
 	f.fake.Subscribe("t100")
 	alice := f.fake.AddUser("t100", "alice")
-	first, second := f.newInstance(nil, nil), f.newInstance(nil, nil)
+	first, second := f.newInstance(nil, routes.Platform{}), f.newInstance(nil, routes.Platform{})
 	// Hold the first replica's registration of the external id while the second replica
 	// creates and registers its own device.
 	f.fake.Inject(c8yfake.Fault{Method: http.MethodPost, Path: "/identity/globalIds/*/externalIds", Delay: 2 * time.Second})

@@ -37,9 +37,11 @@ func (h *platformRoutes) createMeasurements(c *gin.Context) {
 		return
 	}
 	tenant := callerOf(c).Tenant
+	ctx, cancel := h.context(c)
+	defer cancel()
 
 	var created []c8y.Measurement
-	err := h.tenants.Call(c.Request.Context(), tenant, func(ctx context.Context, client *c8y.Client) error {
+	err := h.tenants.Call(ctx, tenant, func(ctx context.Context, client *c8y.Client) error {
 		deviceID, err := h.devices.ensure(ctx, tenant, client)
 		if err != nil {
 			return fmt.Errorf("finding or creating the hello device: %w", err)

@@ -75,8 +75,8 @@ type instance struct {
 }
 
 // newInstance returns a replica with MULTI_TENANT isolation; change adjusts its registry's
-// config and now its clock, when not nil.
-func (f *platformFixture) newInstance(change func(*tenants.Config), now func() time.Time) *instance {
+// config when not nil. The registry and the logger of p are set here.
+func (f *platformFixture) newInstance(change func(*tenants.Config), p routes.Platform) *instance {
 	f.t.Helper()
 	logger := slog.New(slog.NewJSONHandler(f.logs, nil))
 	bootstrap := f.fake.Bootstrap()
@@ -96,7 +96,8 @@ func (f *platformFixture) newInstance(change func(*tenants.Config), now func() t
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
 	engine.Use(logErrors(logger))
-	routes.RegisterPlatform(engine, routes.Platform{Tenants: registry, Logger: logger, Now: now})
+	p.Tenants, p.Logger = registry, logger
+	routes.RegisterPlatform(engine, p)
 	return &instance{f: f, handler: engine}
 }
 
@@ -160,7 +161,7 @@ func wantError(t *testing.T, what string, got reply, status int, code string) {
 func TestPlatformNoTenant(t *testing.T) {
 	t.Parallel()
 	f := newPlatformFixture(t)
-	in := f.newInstance(nil, nil)
+	in := f.newInstance(nil, routes.Platform{})
 	unprefixed := "Basic " + base64.StdEncoding.EncodeToString([]byte("alice:secret"))
 
 	for _, route := range []struct{ method, path string }{{"GET", "/subscription"}, {"POST", "/measurements"}, {"GET", "/device"}} {
@@ -175,7 +176,7 @@ func TestPlatformNoTenant(t *testing.T) {
 func TestProbesNeedNoCredentials(t *testing.T) {
 	t.Parallel()
 	f := newPlatformFixture(t)
-	in := f.newInstance(nil, nil)
+	in := f.newInstance(nil, routes.Platform{})
 	engine := in.handler.(*gin.Engine)
 	engine.GET("/health", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "UP"}) })
 
@@ -209,7 +210,7 @@ func TestSubscription(t *testing.T) {
 	service := f.fake.Subscribe("t100")
 	other := f.fake.Subscribe("t200")
 	alice := f.fake.AddUser("t100", "alice")
-	in := f.newInstance(nil, nil)
+	in := f.newInstance(nil, routes.Platform{})
 
 	callers := map[string]string{
 		"basic":  alice.Authorization(),
@@ -252,7 +253,7 @@ func TestUnsubscribedTenant(t *testing.T) {
 	f := newPlatformFixture(t)
 	f.fake.Subscribe("t100")
 	stranger := f.fake.AddUser("t999", "mallory")
-	in := f.newInstance(nil, nil)
+	in := f.newInstance(nil, routes.Platform{})
 
 	wantError(t, "GET /subscription", in.do(http.MethodGet, "/subscription", stranger.Authorization()), 403, "not_subscribed")
 	wantError(t, "POST /measurements", in.do(http.MethodPost, "/measurements", stranger.Authorization()), 403, "not_subscribed")
@@ -277,7 +278,7 @@ func TestPerTenantIsolation(t *testing.T) {
 		cfg.Isolation = config.PerTenant
 		cfg.Bootstrap = c8y.Credentials{}
 		cfg.Service = c8y.Credentials{Tenant: service.Tenant, User: service.User, Password: config.Secret(service.Password)}
-	}, nil)
+	}, routes.Platform{})
 
 	if got := in.do(http.MethodPost, "/measurements", alice.Authorization()); got.status != http.StatusCreated {
 		t.Errorf("POST /measurements for t100: %d %s, want 201", got.status, got.raw)
@@ -296,7 +297,7 @@ func TestTenantsJoinAndLeave(t *testing.T) {
 	t.Parallel()
 	f := newPlatformFixture(t)
 	f.fake.Subscribe("t100")
-	in := f.newInstance(func(cfg *tenants.Config) { cfg.MinRefreshInterval = time.Millisecond }, nil)
+	in := f.newInstance(func(cfg *tenants.Config) { cfg.MinRefreshInterval = time.Millisecond }, routes.Platform{})
 	alice := f.fake.AddUser("t100", "alice")
 	if got := in.do(http.MethodPost, "/measurements", alice.Authorization()); got.status != http.StatusCreated {
 		t.Fatalf("POST /measurements for t100: %d %s", got.status, got.raw)
@@ -323,7 +324,7 @@ func TestResubscribedTenantServed(t *testing.T) {
 	f := newPlatformFixture(t)
 	f.fake.Subscribe("t100")
 	alice := f.fake.AddUser("t100", "alice")
-	in := f.newInstance(func(cfg *tenants.Config) { cfg.MinRefreshInterval = time.Millisecond }, nil)
+	in := f.newInstance(func(cfg *tenants.Config) { cfg.MinRefreshInterval = time.Millisecond }, routes.Platform{})
 	if got := in.do(http.MethodPost, "/measurements", alice.Authorization()); got.status != http.StatusCreated {
 		t.Fatalf("first POST /measurements: %d %s", got.status, got.raw)
 	}
@@ -358,7 +359,7 @@ func TestPlatformErrorsPassedBack(t *testing.T) {
 			f := newPlatformFixture(t, c8y.WithTimeout(300*time.Millisecond))
 			f.fake.Subscribe("t100")
 			alice := f.fake.AddUser("t100", "alice")
-			in := f.newInstance(nil, nil)
+			in := f.newInstance(nil, routes.Platform{})
 			if got := in.do(http.MethodPost, "/measurements", alice.Authorization()); got.status != http.StatusCreated {
 				t.Fatalf("first POST /measurements: %d %s", got.status, got.raw)
 			}
@@ -379,12 +380,29 @@ func TestPlatformErrorsPassedBack(t *testing.T) {
 	}
 }
 
+func TestRequestTimeout(t *testing.T) {
+	t.Parallel()
+	f := newPlatformFixture(t)
+	f.fake.Subscribe("t100")
+	alice := f.fake.AddUser("t100", "alice")
+	in := f.newInstance(nil, routes.Platform{Timeout: 300 * time.Millisecond})
+	f.fake.Inject(c8yfake.Fault{Path: "/identity/externalIds/*/*", Times: 10, Delay: 10 * time.Second})
+
+	start := time.Now()
+	got := in.do(http.MethodGet, "/device", alice.Authorization())
+
+	wantError(t, "GET /device with a slow platform", got, http.StatusGatewayTimeout, "platform_timeout")
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Errorf("GET /device took %s, want it cut off near the 300ms timeout", elapsed)
+	}
+}
+
 func TestCountValidation(t *testing.T) {
 	t.Parallel()
 	f := newPlatformFixture(t)
 	f.fake.Subscribe("t100")
 	alice := f.fake.AddUser("t100", "alice")
-	in := f.newInstance(nil, nil)
+	in := f.newInstance(nil, routes.Platform{})
 
 	for _, query := range []string{"count=0", "count=101", "count=-1", "count=x", "count=", "count=1.5"} {
 		wantError(t, "POST /measurements?"+query, in.do(http.MethodPost, "/measurements?"+query, alice.Authorization()), 400, "invalid_count")
@@ -400,7 +418,7 @@ func TestPasswordsNeverShown(t *testing.T) {
 	service := f.fake.Subscribe("t100")
 	alice := f.fake.AddUser("t100", "alice")
 	bootstrap := f.fake.Bootstrap()
-	in := f.newInstance(func(cfg *tenants.Config) { cfg.MinRefreshInterval = time.Millisecond }, nil)
+	in := f.newInstance(func(cfg *tenants.Config) { cfg.MinRefreshInterval = time.Millisecond }, routes.Platform{})
 	planted := "Basic " + base64.StdEncoding.EncodeToString([]byte("t100/alice:planted-caller-password"))
 
 	// Successes and every kind of failure, each of which writes a response and may log.
