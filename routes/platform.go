@@ -127,7 +127,7 @@ func (h *platformRoutes) subscription(c *gin.Context) {
 // rejected service user become 502, and timeouts 504. The message names the failed action
 // and never the service user's credentials.
 func (h *platformRoutes) platformError(c *gin.Context, tenant, action string, err error) {
-	_ = c.Error(fmt.Errorf("tenant %s: %s: %w", tenant, action, err))
+	_ = c.Error(fmt.Errorf("%s: %w", action, err)) // the request log adds the tenant
 
 	var platformErr *c8y.Error
 	switch {

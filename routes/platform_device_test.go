@@ -99,8 +99,16 @@ func TestMeasurementsSent(t *testing.T) {
 			if got.status != http.StatusCreated {
 				t.Fatalf("status %d, want 201: %s", got.status, got.raw)
 			}
-			if created, _ := got.body["measurements"].([]any); len(created) != tt.count {
-				t.Errorf("response has %d measurements, want %d", len(created), tt.count)
+			created, _ := got.body["measurements"].([]any)
+			if len(created) != tt.count {
+				t.Fatalf("response has %d measurements, want %d", len(created), tt.count)
+			}
+			first := created[0].(map[string]any)
+			if id, _ := first["id"].(string); id == "" {
+				t.Errorf("created measurement %v has no id", first)
+			}
+			if _, ok := first["self"]; ok {
+				t.Errorf("created measurement %v shows the platform's internal self link", first)
 			}
 			var contentTypes []string
 			for _, req := range f.fake.Requests() {

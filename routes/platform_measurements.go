@@ -23,7 +23,8 @@ const (
 // measurementType is the type of the hello measurements.
 const measurementType = "c8y_HelloMeasurement"
 
-// measurementsResponse holds the measurements as the platform created them.
+// measurementsResponse holds the measurements as the platform created them, without the
+// platform's internal self links.
 type measurementsResponse struct {
 	Measurements []c8y.Measurement `json:"measurements"`
 }
@@ -52,6 +53,10 @@ func (h *platformRoutes) createMeasurements(c *gin.Context) {
 	if err != nil {
 		h.platformError(c, tenant, "creating measurements", err)
 		return
+	}
+
+	for i := range created {
+		created[i].Self = ""
 	}
 	c.JSON(http.StatusCreated, measurementsResponse{Measurements: created})
 }
