@@ -12,8 +12,10 @@ import (
 	"time"
 	_ "time/tzdata" // the zone database for TZ, since the distroless base image has none
 
+	"hello-microservice/internal/c8y"
 	"hello-microservice/internal/config"
 	"hello-microservice/internal/server"
+	"hello-microservice/internal/tenants"
 )
 
 // version is set at build time from the version in cumulocity.json.
@@ -53,7 +55,40 @@ func run(ctx context.Context, lookup func(string) (string, bool), logger *slog.L
 		logger.Info("platform variables not set, so routes that need the platform respond with 503", "missing", missing)
 	}
 
-	return server.Run(ctx, server.Options{Config: cfg, Version: version, Logger: logger})
+	registry, err := newTenantRegistry(cfg, logger)
+	if err != nil {
+		return err
+	}
+	if registry != nil {
+		go registry.Run(ctx)
+	}
+
+	return server.Run(ctx, server.Options{Config: cfg, Version: version, Logger: logger, Tenants: registry})
+}
+
+// newTenantRegistry returns the registry of subscribed tenants' service users, or nil in a
+// local run without the platform variables.
+func newTenantRegistry(cfg config.Config, logger *slog.Logger) (*tenants.Registry, error) {
+	if len(cfg.MissingPlatform()) > 0 {
+		return nil, nil
+	}
+
+	client, err := c8y.New(cfg.BaseURL,
+		c8y.WithTransport(cfg.Transport()),
+		c8y.WithApplicationKey(cfg.AppKey),
+		c8y.WithUserAgent("hello-microservice/"+version),
+		c8y.WithTimeout(5*time.Second),
+		c8y.WithLogger(logger),
+	)
+	if err != nil {
+		return nil, err
+	}
+	return tenants.New(client, tenants.Config{
+		Isolation: cfg.Isolation,
+		Bootstrap: c8y.Credentials{Tenant: cfg.BootstrapTenant, User: cfg.BootstrapUser, Password: cfg.BootstrapPassword},
+		Service:   c8y.Credentials{Tenant: cfg.Tenant, User: cfg.User, Password: cfg.Password},
+		Logger:    logger,
+	})
 }
 
 // applyTimeZone sets time.Local to TZ, the tenant's time zone, which the platform expects

@@ -23,6 +23,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"hello-microservice/internal/config"
+	"hello-microservice/internal/tenants"
 )
 
 // maxBodyBytes is the largest request body the service reads. The hello endpoints need
@@ -34,6 +35,10 @@ type Options struct {
 	Config  config.Config
 	Version string       // the service version, shown by /environment
 	Logger  *slog.Logger // request and error log; nil discards them
+
+	// Tenants serves /subscription, /measurements and /device. It is nil in a local run
+	// without the platform variables, where those routes respond with 503.
+	Tenants *tenants.Registry
 }
 
 // New returns the service's HTTP handler with every route and middleware registered.
@@ -50,6 +55,7 @@ func New(opts Options) (http.Handler, error) {
 	engine.GET("/health", health)
 	engine.GET("/environment", environment(opts.Config, opts.Version))
 	engine.POST("/echo", echo)
+	RegisterPlatform(engine.Group("/", RequirePlatform(opts.Config)), Platform{Tenants: opts.Tenants, Logger: opts.Logger})
 
 	return trimTrailingSlash(engine), nil
 }

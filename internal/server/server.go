@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"hello-microservice/internal/config"
+	"hello-microservice/internal/tenants"
 	"hello-microservice/routes"
 )
 
@@ -55,6 +56,9 @@ type Options struct {
 	Version string
 	Logger  *slog.Logger
 
+	// Tenants serves the platform features; nil when the platform variables are missing.
+	Tenants *tenants.Registry
+
 	// ShutdownGrace is how long requests in flight may take after ctx is done.
 	// Zero means DefaultShutdownGrace.
 	ShutdownGrace time.Duration
@@ -86,7 +90,7 @@ func Listen(ctx context.Context, cfg config.Config) (net.Listener, error) {
 // error when serving fails or when requests were still running at the end of the grace
 // period, which it then cuts off. Serve closes listener.
 func Serve(ctx context.Context, listener net.Listener, opts Options) error {
-	handler, err := routes.New(routes.Options{Config: opts.Config, Version: opts.Version, Logger: opts.Logger})
+	handler, err := routes.New(routes.Options{Config: opts.Config, Version: opts.Version, Logger: opts.Logger, Tenants: opts.Tenants})
 	if err != nil {
 		listener.Close()
 		return fmt.Errorf("building the router: %w", err)
