@@ -60,6 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := flags.String("addr", "127.0.0.1:0", "loopback `address` to listen on; port 0 picks a free port")
 	tenantList := flags.String("tenants", "t100,t200", "comma-separated `ids` of the tenants subscribed at start")
 	logRequests := flags.Bool("log", false, "log each request to stderr")
+	serviceURL := flags.String("service", "", "`URL` of the service under test; when set, example requests for it are printed")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -81,7 +82,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fake := c8yfake.New(opts)
 	env := platformEnv(baseURL, fake.Bootstrap())
-	printCredentials(stdout, env, fake, tenantIDs)
+	users := printCredentials(stdout, env, fake, tenantIDs)
+	if *serviceURL != "" {
+		printExamples(stdout, *serviceURL, users)
+	}
 
 	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 5 * time.Second}
 	served := make(chan error, 1)
@@ -149,8 +153,9 @@ func platformEnv(baseURL string, bootstrap c8yfake.Credentials) []string {
 
 // printCredentials subscribes the tenants, adds a human user "admin" to each and prints
 // the platform variables and every user's credentials.
-func printCredentials(w io.Writer, env []string, fake *c8yfake.Platform, tenantIDs []string) {
+func printCredentials(w io.Writer, env []string, fake *c8yfake.Platform, tenantIDs []string) []c8yfake.Credentials {
 	fmt.Fprintln(w, "# Fake Cumulocity platform; all credentials below are made-up placeholders.")
+	var humans []c8yfake.Credentials
 	for _, line := range env {
 		fmt.Fprintln(w, line)
 	}
@@ -159,6 +164,21 @@ func printCredentials(w io.Writer, env []string, fake *c8yfake.Platform, tenantI
 		human := fake.AddUser(id, "admin")
 		fmt.Fprintf(w, "# tenant %s: service user %s/%s password %s\n", id, service.Tenant, service.User, service.Password)
 		fmt.Fprintf(w, "# tenant %s: human user %s/%s password %s\n", id, human.Tenant, human.User, human.Password)
+		humans = append(humans, human)
+	}
+	return humans
+}
+
+// printExamples prints curl commands that call the service as the human users of the
+// first two tenants, the way the gateway passes their credentials through.
+func printExamples(w io.Writer, serviceURL string, users []c8yfake.Credentials) {
+	serviceURL = strings.TrimSuffix(serviceURL, "/")
+	fmt.Fprintln(w, "# Example requests, once the service is up:")
+	for _, u := range users[:min(2, len(users))] {
+		auth := fmt.Sprintf("'%s/%s:%s'", u.Tenant, u.User, u.Password)
+		fmt.Fprintf(w, "curl -u %s %s/subscription\n", auth, serviceURL)
+		fmt.Fprintf(w, "curl -u %s -X POST '%s/measurements?count=3'\n", auth, serviceURL)
+		fmt.Fprintf(w, "curl -u %s %s/device\n", auth, serviceURL)
 	}
 }
 
