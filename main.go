@@ -4,7 +4,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -73,7 +75,18 @@ func newTenantRegistry(cfg config.Config, logger *slog.Logger) (*tenants.Registr
 		return nil, nil
 	}
 
-	client, err := c8y.New(cfg.BaseURL,
+	// The platform passes credentials in the bootstrap variables, never in the URL: user
+	// information in C8Y_BASEURL is dropped rather than sent.
+	baseURL, err := url.Parse(cfg.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("parsing C8Y_BASEURL %q: %w", config.RedactURL(cfg.BaseURL), err)
+	}
+	if baseURL.User != nil {
+		logger.Warn("ignoring the credentials inside C8Y_BASEURL", "platformUrl", config.RedactURL(cfg.BaseURL))
+		baseURL.User = nil
+	}
+
+	client, err := c8y.New(baseURL.String(),
 		c8y.WithTransport(cfg.Transport()),
 		c8y.WithApplicationKey(cfg.AppKey),
 		c8y.WithUserAgent("hello-microservice/"+version),
