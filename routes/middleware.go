@@ -38,8 +38,8 @@ func logRequests(logger *slog.Logger) gin.HandlerFunc {
 		if query := c.Request.URL.RawQuery; query != "" {
 			attrs = append(attrs, slog.String("query", config.RedactQuery(query)))
 		}
-		if tenant := auth.Identify(c.Request).Tenant; tenant != "" {
-			attrs = append(attrs, slog.String("tenant", tenant))
+		if caller, err := auth.Identify(c.Request); err == nil {
+			attrs = append(attrs, slog.String("tenant", caller.Tenant))
 		}
 		if len(c.Errors) > 0 {
 			attrs = append(attrs, slog.Any("errors", c.Errors.Errors()))

@@ -10,11 +10,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"hello-microservice/internal/auth"
 	"hello-microservice/internal/c8y"
 	"hello-microservice/internal/tenants"
 )
 
-// callerKey is the gin context key of the tenants.Caller that requireTenant stores.
+// callerKey is the gin context key of the auth.Caller that requireTenant stores.
 const callerKey = "caller"
 
 // Platform holds what the routes that call the platform need.
@@ -82,7 +83,7 @@ func RegisterPlatform(r gin.IRouter, p Platform) {
 // requireTenant stores the caller named by the request's credentials, or responds with
 // 401 when they name no tenant.
 func requireTenant(c *gin.Context) {
-	caller, err := tenants.CallerOf(c.Request)
+	caller, err := auth.Identify(c.Request)
 	if err != nil {
 		Error(c, http.StatusUnauthorized, "no_tenant", err.Error())
 		return
@@ -91,8 +92,8 @@ func requireTenant(c *gin.Context) {
 	c.Next()
 }
 
-func callerOf(c *gin.Context) tenants.Caller {
-	return c.MustGet(callerKey).(tenants.Caller)
+func callerOf(c *gin.Context) auth.Caller {
+	return c.MustGet(callerKey).(auth.Caller)
 }
 
 // context returns the request's context bounded by the platform timeout.

@@ -5,96 +5,97 @@ package auth
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"regexp"
 	"strings"
 )
 
-// Caller is the tenant and user named by a request's credentials. Either may be empty.
-type Caller struct {
-	Tenant string
-	User   string
-}
+// ErrNoTenant means a request's credentials name no tenant.
+var ErrNoTenant = errors.New("the request's credentials name no tenant: send Basic credentials as <tenant>/<user>, a bearer token with a \"ten\" claim, or the authorization cookie with an X-XSRF-TOKEN header")
 
-// tenantPattern is a plausible tenant id, such as "t12345" or "management". Anything else
-// is dropped, so that a malformed credential never ends up in a log line.
-var tenantPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+// tenantPattern matches tenant ids such as "t07007007" or "management". Other values are
+// rejected, so that a crafted credential never reaches a log line or a lookup.
+var tenantPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
-// maxTokenLength bounds the work spent on a bearer token. The platform's tokens are a few
+// maxTokenLength bounds the work spent on a bearer token; the platform's tokens are a few
 // kilobytes long.
 const maxTokenLength = 16 << 10
 
-// Identify returns the caller named by the request's credentials WITHOUT verifying them:
-// use it for logs and routing, never for access decisions. The platform's gateway has
-// already authenticated the request. It reads, in this order:
-//
-//   - Authorization: Basic base64(tenant/user:password), the tenant before the first "/"
-//   - Authorization: Bearer JWT, the tenant from the "ten" claim and the user from "sub"
-//   - the cookie authorization=JWT that browsers send
-//
-// It returns a zero Caller when the request carries none of these. The password and the
-// token are never returned.
-func Identify(r *http.Request) Caller {
-	header := r.Header.Get("Authorization")
-	scheme, credentials, _ := strings.Cut(header, " ")
-	credentials = strings.TrimSpace(credentials)
-
-	switch {
-	case strings.EqualFold(scheme, "Basic"):
-		return fromBasic(credentials)
-	case strings.EqualFold(scheme, "Bearer"):
-		return fromToken(credentials)
-	}
-
-	if cookie, err := r.Cookie("authorization"); err == nil {
-		return fromToken(cookie.Value)
-	}
-	return Caller{}
+// Caller is the tenant and user named by a request's credentials.
+type Caller struct {
+	Tenant string
+	User   string // empty when a token has no "sub" claim
 }
 
+// Identify returns the caller named by the request's credentials, or an error that wraps
+// ErrNoTenant. It reads, in this order:
+//
+//   - Authorization: Basic base64(<tenant>/<user>:<password>)
+//   - Authorization: Bearer <JWT>, the tenant from the "ten" claim and the user from "sub"
+//   - the cookie authorization=<JWT> that browsers send, but only with an X-XSRF-TOKEN
+//     header, which a cross-site form cannot set
+//
+// The credentials are NOT verified: the platform's gateway has authenticated the request
+// before it reaches the service. The password and the token are never returned.
+func Identify(r *http.Request) (Caller, error) {
+	scheme, credentials, found := strings.Cut(r.Header.Get("Authorization"), " ")
+	credentials = strings.TrimSpace(credentials)
+
+	var caller Caller
+	switch {
+	case found && strings.EqualFold(scheme, "Basic"):
+		caller = fromBasic(credentials)
+	case found && strings.EqualFold(scheme, "Bearer"):
+		caller = fromToken(credentials)
+	case r.Header.Get("Authorization") == "" && r.Header.Get("X-XSRF-TOKEN") != "":
+		if cookie, err := r.Cookie("authorization"); err == nil {
+			caller = fromToken(cookie.Value)
+		}
+	}
+
+	if !tenantPattern.MatchString(caller.Tenant) {
+		return Caller{}, ErrNoTenant
+	}
+	return caller, nil
+}
+
+// fromBasic reads "<tenant>/<user>:<password>", base64-encoded.
 func fromBasic(credentials string) Caller {
 	decoded, err := base64.StdEncoding.DecodeString(credentials)
 	if err != nil {
 		return Caller{}
 	}
-
-	username, _, _ := strings.Cut(string(decoded), ":")
-	tenant, user, ok := strings.Cut(username, "/")
+	username, _, ok := strings.Cut(string(decoded), ":")
 	if !ok {
-		return Caller{User: username}
+		return Caller{}
 	}
-	return checked(tenant, user)
+	tenant, user, ok := strings.Cut(username, "/")
+	if !ok || user == "" {
+		return Caller{}
+	}
+	return Caller{Tenant: tenant, User: user}
 }
 
-// fromToken decodes the claims of a JWT without checking its signature.
+// fromToken reads the "ten" and "sub" claims of a JWT without verifying its signature.
 func fromToken(token string) Caller {
 	if len(token) > maxTokenLength {
 		return Caller{}
 	}
-
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
 		return Caller{}
 	}
-
 	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
 	if err != nil {
 		return Caller{}
 	}
-
 	var claims struct {
 		Tenant string `json:"ten"`
 		User   string `json:"sub"`
 	}
-	if err := json.Unmarshal(payload, &claims); err != nil {
+	if json.Unmarshal(payload, &claims) != nil {
 		return Caller{}
 	}
-	return checked(claims.Tenant, claims.User)
-}
-
-func checked(tenant, user string) Caller {
-	if !tenantPattern.MatchString(tenant) {
-		tenant = ""
-	}
-	return Caller{Tenant: tenant, User: user}
+	return Caller{Tenant: claims.Tenant, User: claims.User}
 }
