@@ -36,6 +36,10 @@ type Request struct {
 	// takes the place of Body.
 	GetBody func() (io.ReadCloser, error)
 
+	// ContentLength is the exact length of the body GetBody opens, sent as the
+	// Content-Length header. Zero sends the body with chunked transfer encoding.
+	ContentLength int64
+
 	// Header holds extra headers, for example X-Cumulocity-Processing-Mode.
 	Header http.Header
 
@@ -43,9 +47,13 @@ type Request struct {
 	Idempotent bool
 
 	// Timeout bounds each attempt in place of the client's timeout, for example for an
-	// upload that takes minutes.
+	// upload that takes minutes. NoTimeout leaves the attempt bounded by ctx alone.
 	Timeout time.Duration
 }
+
+// NoTimeout as [Request.Timeout] sends a request without a per-attempt bound, for a caller
+// that bounds it through its context, such as an upload with an idle timeout.
+const NoTimeout time.Duration = -1
 
 // Response holds the status and headers of a successful call; its body has been decoded.
 type Response struct {
@@ -121,11 +129,14 @@ func (c *Client) send(ctx context.Context, req *Request, target string, body []b
 // response. retryable reports whether the failure allows another attempt.
 func (c *Client) attempt(ctx context.Context, req *Request, target string, body []byte) (data []byte, resp *Response, retryable bool, err error) {
 	timeout := c.timeout
-	if req.Timeout > 0 {
+	if req.Timeout != 0 {
 		timeout = req.Timeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 
 	httpReq, err := c.newRequest(ctx, req, target, body)
 	if err != nil {
@@ -175,6 +186,9 @@ func (c *Client) newRequest(ctx context.Context, req *Request, target string, bo
 			closer.Close()
 		}
 		return nil, fmt.Errorf("building %s %s: %w", req.Method, target, err)
+	}
+	if req.GetBody != nil && req.ContentLength > 0 {
+		httpReq.ContentLength = req.ContentLength
 	}
 
 	for name, values := range req.Header {
