@@ -16,16 +16,18 @@ type machine struct {
 	cpu       string // model name from /proc/cpuinfo
 	cores     int
 	kernel    string
+	revision  string // the project's git commit, and whether the working tree had changes
 	loadStart string // /proc/loadavg when the run started
 	loadEnd   string // /proc/loadavg when the run ended
 }
 
-func describeMachine(ctx context.Context) machine {
+func describeMachine(ctx context.Context, dir string) machine {
 	m := machine{
 		started:   time.Now().UTC(),
 		cpu:       cpuModel(),
 		cores:     runtime.NumCPU(),
 		kernel:    readTrimmed("/proc/sys/kernel/osrelease"),
+		revision:  projectRevision(ctx, dir),
 		loadStart: loadAverage(),
 	}
 	out, _, err := command{path: "go", args: []string{"version"}, timeout: time.Minute}.run(ctx)
@@ -43,7 +45,22 @@ func (m *machine) writeMarkdown(b *strings.Builder) {
 	fmt.Fprintf(b, "| Go | %s |\n", m.goVersion)
 	fmt.Fprintf(b, "| CPU | %s, %d cores |\n", m.cpu, m.cores)
 	fmt.Fprintf(b, "| kernel | Linux %s |\n", m.kernel)
+	fmt.Fprintf(b, "| project | %s |\n", m.revision)
 	fmt.Fprintf(b, "| load average (1, 5, 15 min) | %s at the start, %s at the end |\n", m.loadStart, m.loadEnd)
+}
+
+// projectRevision returns the short commit of dir, with a remark when files differ from it.
+func projectRevision(ctx context.Context, dir string) string {
+	head, _, err := command{path: "git", args: []string{"-C", dir, "rev-parse", "--short", "HEAD"}, timeout: time.Minute}.run(ctx)
+	if err != nil {
+		return "unknown commit"
+	}
+	revision := "commit " + strings.TrimSpace(string(head))
+	status, _, err := command{path: "git", args: []string{"-C", dir, "status", "--porcelain"}, timeout: time.Minute}.run(ctx)
+	if err != nil || len(status) > 0 {
+		revision += ", with uncommitted changes"
+	}
+	return revision
 }
 
 func cpuModel() string {

@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, stdout, progress io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, opts.timeout)
 	defer cancel()
 
-	rep := &report{machine: describeMachine(ctx), settings: opts.describe()}
+	rep := &report{machine: describeMachine(ctx, opts.dir), settings: opts.describe()}
 	fmt.Fprintf(progress, "copying %s and building the service\n", opts.dir)
 	ws, err := newWorkspace(ctx, opts.dir, progress)
 	if err != nil {

@@ -35,7 +35,7 @@ type server struct {
 type process struct {
 	cmd    *exec.Cmd
 	port   int
-	output *syncBuffer // standard output and error, shown when something fails
+	output *syncBuffer // the tail of standard output and error, shown when something fails
 	exited chan struct{}
 	err    error // the result of Wait, valid once exited is closed
 }
@@ -159,23 +159,28 @@ func freePort() (int, error) {
 	return listener.Addr().(*net.TCPAddr).Port, nil
 }
 
-// syncBuffer is a bytes.Buffer that a running process may write while bench reads it.
+// syncBuffer keeps the last output of a running process, which bench may read while the
+// process writes. The service logs a line per request, so only the tail is kept.
 type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu   sync.Mutex
+	tail []byte
 }
+
+// outputTail is how much output syncBuffer keeps.
+const outputTail = 64 << 10
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.buf.Len() > 1<<20 {
-		return len(p), nil // keep the first MiB only
+	b.tail = append(b.tail, p...)
+	if len(b.tail) > 2*outputTail {
+		b.tail = append(b.tail[:0], b.tail[len(b.tail)-outputTail:]...)
 	}
-	return b.buf.Write(p)
+	return len(p), nil
 }
 
 func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.buf.String()
+	return string(b.tail)
 }
