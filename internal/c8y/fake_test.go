@@ -1,7 +1,9 @@
 package c8y_test
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -247,5 +249,89 @@ func TestFakeTimeout(t *testing.T) {
 	}
 	if elapsed := time.Since(start); elapsed > 5*time.Second {
 		t.Errorf("CurrentTenant took %s, want the slow attempt abandoned after 100ms", elapsed)
+	}
+}
+
+// deployerRoles are the roles of a user who deploys microservices.
+func deployerRoles() []string {
+	return append(c8yfake.DefaultRoles(), "ROLE_APPLICATION_MANAGEMENT_READ", "ROLE_APPLICATION_MANAGEMENT_ADMIN")
+}
+
+func TestFakeApplicationFlow(t *testing.T) {
+	t.Parallel()
+	fake, client := startFake(t)
+	admin := asUser(client, fake.AddUser("t100", "admin", deployerRoles()...))
+	ctx := t.Context()
+
+	created, err := admin.CreateApplication(ctx, c8y.Application{
+		Name: "hello", Key: "hello-key", Type: c8y.ApplicationTypeMicroservice, ContextPath: "hello",
+		RequiredRoles: []string{"ROLE_INVENTORY_READ"},
+	})
+	if err != nil {
+		t.Fatalf("CreateApplication: %v", err)
+	}
+	if created.ID == "" || created.OwnerTenant() != "t100" || created.Key != "hello-key" {
+		t.Errorf("created = %+v, want an id, owner t100 and the key", created)
+	}
+	_, err = admin.CreateApplication(ctx, c8y.Application{Name: "hello", Key: "other-key", Type: c8y.ApplicationTypeMicroservice})
+	if !c8y.IsConflict(err) {
+		t.Errorf("second CreateApplication: %v, want 409", err)
+	}
+
+	page, err := admin.ApplicationsByName(ctx, "hello", c8y.PageQuery{PageSize: 10})
+	if err != nil {
+		t.Fatalf("ApplicationsByName: %v", err)
+	}
+	if len(page.Applications) != 1 || page.Applications[0].ID != created.ID {
+		t.Errorf("ApplicationsByName = %+v, want the created application", page.Applications)
+	}
+
+	content := []byte("PK not really a zip")
+	uploaded, err := admin.UploadApplicationBinary(ctx, created.ID, c8y.FileUpload{
+		FileName: "hello.zip",
+		Size:     int64(len(content)),
+		Open:     func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(content)), nil },
+	})
+	if err != nil {
+		t.Fatalf("UploadApplicationBinary: %v", err)
+	}
+	if uploaded.ID != created.ID {
+		t.Errorf("upload returned application %q, want %q", uploaded.ID, created.ID)
+	}
+	uploads := fake.Uploads()
+	if len(uploads) != 1 || uploads[0].Size != int64(len(content)) || uploads[0].FileName != "hello.zip" {
+		t.Errorf("uploads = %+v, want one of %d bytes named hello.zip", uploads, len(content))
+	}
+
+	status, err := admin.ApplicationStatus(ctx, created.ID)
+	if err != nil || status != nil {
+		t.Errorf("ApplicationStatus before subscribing = %+v, %v; want none", status, err)
+	}
+
+	if err := admin.SubscribeApplication(ctx, "t100", created.ID); err != nil {
+		t.Fatalf("SubscribeApplication: %v", err)
+	}
+	if err := admin.SubscribeApplication(ctx, "t100", created.ID); !c8y.IsConflict(err) {
+		t.Errorf("second SubscribeApplication: %v, want 409", err)
+	}
+
+	status, err = admin.ApplicationStatus(ctx, created.ID)
+	if err != nil || status == nil {
+		t.Fatalf("ApplicationStatus = %+v, %v; want the status object", status, err)
+	}
+	if status.Status.Status != c8y.StatusUp || status.Status.Details.Active != 1 || len(status.Status.Instances) != 1 {
+		t.Errorf("status = %+v, want Up with one active instance", status.Status)
+	}
+
+	bootstrap, err := admin.BootstrapUser(ctx, created.ID)
+	if err != nil {
+		t.Fatalf("BootstrapUser: %v", err)
+	}
+	if bootstrap.Tenant != "t100" || bootstrap.User != "servicebootstrap_hello" || bootstrap.Password == "" {
+		t.Errorf("bootstrap user = %v, want servicebootstrap_hello of t100 with a password", bootstrap)
+	}
+	users, err := asUser(client, c8yfake.Credentials{Tenant: bootstrap.Tenant, User: bootstrap.User, Password: bootstrap.Password.Reveal()}).Subscriptions(ctx)
+	if err != nil || len(users) != 1 || users[0].Tenant != "t100" {
+		t.Errorf("Subscriptions as the new bootstrap user = %v, %v; want the service user of t100", users, err)
 	}
 }

@@ -28,10 +28,15 @@ type Platform struct {
 	now    func() time.Time
 	logger *slog.Logger
 
+	startupDelay time.Duration
+	uploadRate   int64
+
 	mu       sync.Mutex
 	nextID   int
 	tenants  map[string]*tenant
-	app      *application
+	app      *application   // the application of Options.Application
+	apps     []*application // every application, the oldest first
+	uploads  []Upload
 	tokens   map[string]principal
 	faults   []*Fault
 	requests []Request
@@ -57,6 +62,14 @@ type Options struct {
 	// Logger receives one line per request with the method, path, status, tenant and
 	// user. Default: no logging.
 	Logger *slog.Logger
+
+	// StartupDelay is how long a microservice takes to come up after a subscription or an
+	// upload, before its status object reports it "Up". Default 0: up at once.
+	StartupDelay time.Duration
+
+	// UploadRate limits how fast the fake reads an uploaded file, in bytes per second, as
+	// a slow network does. Default 0: no limit.
+	UploadRate int64
 }
 
 // DefaultRoles returns the roles service users and new users get unless Options or
@@ -86,16 +99,20 @@ func New(opts Options) *Platform {
 	}
 
 	p := &Platform{
-		mux:     http.NewServeMux(),
-		now:     opts.Now,
-		logger:  opts.Logger,
-		nextID:  10000,
-		tenants: make(map[string]*tenant),
-		tokens:  make(map[string]principal),
+		mux:          http.NewServeMux(),
+		now:          opts.Now,
+		logger:       opts.Logger,
+		startupDelay: opts.StartupDelay,
+		uploadRate:   opts.UploadRate,
+		nextID:       10000,
+		tenants:      make(map[string]*tenant),
+		tokens:       make(map[string]principal),
 	}
-	p.app = p.newApplication(opts.Application, opts.OwnerTenant, opts.Roles)
+	p.app = p.newApplication(Application{Name: opts.Application, Owner: opts.OwnerTenant, RequiredRoles: opts.Roles})
 
 	p.registerApplication()
+	p.registerApplications()
+	p.registerBinaries()
 	p.registerTenant()
 	p.registerUser()
 	p.registerInventory()

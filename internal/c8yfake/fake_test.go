@@ -34,7 +34,13 @@ type fixture struct {
 // newFixture starts a fake. With a spec, every request and response is checked against it.
 func newFixture(t *testing.T, spec *oascheck.Spec) *fixture {
 	t.Helper()
-	fake := c8yfake.New(c8yfake.Options{})
+	return serveFake(t, c8yfake.New(c8yfake.Options{}), spec)
+}
+
+// serveFake serves fake on a test server. With a spec, every request and response is
+// checked against it.
+func serveFake(t *testing.T, fake *c8yfake.Platform, spec *oascheck.Spec) *fixture {
+	t.Helper()
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 

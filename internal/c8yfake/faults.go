@@ -25,6 +25,11 @@ type Fault struct {
 	// date.
 	RetryAfter string
 
+	// Code and Message replace the "error" and "message" fields of the error body sent
+	// with Status, for example to mimic a rejected upload. By default they name the fault.
+	Code    string
+	Message string
+
 	// Drop closes the connection without a response, as a crashed proxy does.
 	Drop bool
 }
@@ -64,7 +69,14 @@ func (p *Platform) applyFault(w http.ResponseWriter, r *http.Request) bool {
 		if fault.RetryAfter != "" {
 			w.Header().Set("Retry-After", fault.RetryAfter)
 		}
-		writeError(w, fault.Status, faultErrorCode(fault.Status), "Injected fault: "+http.StatusText(fault.Status))
+		code, message := fault.Code, fault.Message
+		if code == "" {
+			code = faultErrorCode(fault.Status)
+		}
+		if message == "" {
+			message = "Injected fault: " + http.StatusText(fault.Status)
+		}
+		writeError(w, fault.Status, code, message)
 		return true
 	}
 	return false

@@ -29,8 +29,10 @@ func (p *Platform) listManagedObjects(w http.ResponseWriter, r *http.Request, wh
 	objectType, fragmentType := r.URL.Query().Get("type"), r.URL.Query().Get("fragmentType")
 
 	p.mu.Lock()
+	t := p.ensureTenant(who.tenant)
+	p.refreshStatus(t)
 	var found []map[string]any
-	for _, object := range p.ensureTenant(who.tenant).sortedObjects() {
+	for _, object := range t.sortedObjects() {
 		if objectType != "" && object["type"] != objectType {
 			continue
 		}
@@ -90,7 +92,9 @@ func (p *Platform) getManagedObject(w http.ResponseWriter, r *http.Request, who 
 	id := r.PathValue("id")
 
 	p.mu.Lock()
-	object, ok := p.ensureTenant(who.tenant).objects[id]
+	t := p.ensureTenant(who.tenant)
+	p.refreshStatus(t)
+	object, ok := t.objects[id]
 	if ok {
 		object = withSelf(r, object)
 	}
@@ -136,6 +140,7 @@ func (p *Platform) ManagedObjects(tenantID string) []map[string]any {
 	defer p.mu.Unlock()
 	var objects []map[string]any
 	if t, ok := p.tenants[tenantID]; ok {
+		p.refreshStatus(t)
 		for _, object := range t.sortedObjects() {
 			objects = append(objects, deepCopy(object))
 		}

@@ -13,6 +13,9 @@ import (
 // Media types of the platform's resources. The fake keeps its own list rather than the
 // client's, so that a wrong type in one is caught by the other.
 const (
+	typeApplication               = "application/vnd.com.nsn.cumulocity.application+json"
+	typeApplicationCollection     = "application/vnd.com.nsn.cumulocity.applicationCollection+json"
+	typeApplicationReference      = "application/vnd.com.nsn.cumulocity.applicationReference+json"
 	typeApplicationUserCollection = "application/vnd.com.nsn.cumulocity.applicationUserCollection+json"
 	typeCurrentTenant             = "application/vnd.com.nsn.cumulocity.currentTenant+json"
 	typeCurrentUser               = "application/vnd.com.nsn.cumulocity.currentUser+json"
@@ -22,6 +25,7 @@ const (
 	typeManagedObjectCollection   = "application/vnd.com.nsn.cumulocity.managedObjectCollection+json"
 	typeMeasurement               = "application/vnd.com.nsn.cumulocity.measurement+json"
 	typeMeasurementCollection     = "application/vnd.com.nsn.cumulocity.measurementCollection+json"
+	typeUser                      = "application/vnd.com.nsn.cumulocity.user+json"
 	typeError                     = "application/vnd.com.nsn.cumulocity.error+json"
 	typeJSON                      = "application/json"
 )

@@ -52,20 +52,30 @@ func (p *Platform) AddUser(tenantID, name string, roles ...string) Credentials {
 	return Credentials{Tenant: tenantID, User: name, Password: password}
 }
 
-// Subscribe subscribes the tenant to the application, creating the tenant when needed,
-// and returns its service user. A tenant that is subscribed already keeps its service
-// user; one that subscribes again after leaving gets a new password.
+// Subscribe subscribes the tenant to the application of Options.Application, creating the
+// tenant when needed, and returns its service user. A tenant that is subscribed already
+// keeps its service user; one that subscribes again after leaving gets a new password.
 func (p *Platform) Subscribe(tenantID string) Credentials {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 
-	t := p.ensureTenant(tenantID)
+	p.subscribe(p.app, p.ensureTenant(tenantID))
 	name := p.app.serviceUserName()
-	if _, ok := p.app.subscribers[tenantID]; !ok {
-		t.users[name] = &user{name: name, password: rand.Text(), roles: slices.Clone(p.app.roles)}
-		p.app.subscribers[tenantID] = struct{}{}
+	return Credentials{Tenant: tenantID, User: name, Password: p.tenants[tenantID].users[name].password}
+}
+
+// subscribe subscribes the tenant to the application, unless it is subscribed already,
+// with a new service user, and starts the deployment that the status object reports on.
+// It reports whether the tenant was not subscribed before. The caller holds p.mu.
+func (p *Platform) subscribe(app *application, t *tenant) bool {
+	if _, ok := app.subscribers[t.id]; ok {
+		return false
 	}
-	return Credentials{Tenant: tenantID, User: name, Password: t.users[name].password}
+	name := app.serviceUserName()
+	t.users[name] = &user{name: name, password: rand.Text(), roles: slices.Clone(app.RequiredRoles)}
+	app.subscribers[t.id] = struct{}{}
+	p.startDeployment(app)
+	return true
 }
 
 // Unsubscribe removes the tenant's subscription and its service user, whose credentials
@@ -78,6 +88,7 @@ func (p *Platform) Unsubscribe(tenantID string) {
 	if t, ok := p.tenants[tenantID]; ok {
 		delete(t.users, p.app.serviceUserName())
 	}
+	p.updateStatus(p.app)
 }
 
 // ServiceUser returns the tenant's service user, if the tenant is subscribed.
@@ -94,6 +105,7 @@ func (p *Platform) ServiceUser(tenantID string) (Credentials, bool) {
 
 func (p *Platform) registerTenant() {
 	p.route("GET /tenant/currentTenant", "", p.currentTenant)
+	p.route("POST /tenant/tenants/{tenantId}/applications", roleApplicationAdmin, p.subscribeApplication)
 }
 
 // currentTenant serves GET /tenant/currentTenant.
