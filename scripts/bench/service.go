@@ -48,10 +48,10 @@ type serverRun struct {
 // benchService measures the service and the floor server, alternating run by run.
 func benchService(ctx context.Context, ws *workspace, opts options, rep *report, progress io.Writer) error {
 	floorBin, loadBin := ws.bin("floor"), ws.bin("load")
-	if err := ws.goBuild(ctx, floorBin, "./scripts/bench/floor"); err != nil {
+	if err := ws.buildHelper(ctx, floorBin, "./scripts/bench/floor"); err != nil {
 		return err
 	}
-	if err := ws.goBuild(ctx, loadBin, "./scripts/bench/load"); err != nil {
+	if err := ws.buildHelper(ctx, loadBin, "./scripts/bench/load"); err != nil {
 		return err
 	}
 

@@ -126,6 +126,22 @@ func (ws *workspace) buildService(ctx context.Context, out string) error {
 	return nil
 }
 
+// buildHelper builds one of bench's servers or tools the way the service is built,
+// statically and without the symbol table, so that sizes and start-up compare fairly.
+func (ws *workspace) buildHelper(ctx context.Context, out, pkg string) error {
+	c := command{
+		dir:     ws.project,
+		env:     withEnv("CGO_ENABLED=0", "GOFLAGS="),
+		path:    "go",
+		args:    []string{"build", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg},
+		timeout: 10 * time.Minute,
+	}
+	if _, _, err := c.run(ctx); err != nil {
+		return fmt.Errorf("building %s: %w", pkg, err)
+	}
+	return nil
+}
+
 // goBuild builds one package of the snapshot into out.
 func (ws *workspace) goBuild(ctx context.Context, out, pkg string) error {
 	c := command{
