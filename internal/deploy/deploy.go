@@ -124,7 +124,7 @@ func Run(ctx context.Context, client *c8y.Client, opts Options) (*Result, error)
 	if _, err := Upload(ctx, client, app.ID, opts.ZIPPath, uploadOpts); err != nil {
 		return result, fmt.Errorf("upload failed, the tenant was not subscribed: %w", err)
 	}
-	fmt.Fprintf(out, "uploaded %s in %s\n", formatBytes(info.Size()), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(out, "uploaded %s in %.1fs\n", formatBytes(info.Size()), time.Since(start).Seconds())
 
 	if err := subscribe(ctx, client, app.ID, tenant.Name, out, result); err != nil {
 		return result, err
@@ -132,7 +132,7 @@ func Run(ctx context.Context, client *c8y.Client, opts Options) (*Result, error)
 
 	serviceURL := client.BaseURL() + "/service/" + m.EffectiveContextPath() + "/"
 	if opts.NoWait {
-		fmt.Fprintf(out, "not waiting for the service (-no-wait); it will answer at %s\n", serviceURL)
+		fmt.Fprintf(out, "not waiting for the service to come up; it will answer at %s\n", serviceURL)
 		return result, nil
 	}
 	fmt.Fprintf(out, "waiting up to %s for the service to come up\n", opts.WaitTimeout)

@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -39,13 +38,12 @@ func (e *WaitError) Unwrap() error { return e.Err }
 
 // WaitUntilUp polls the status object of the application every interval until it reports
 // the service Up for the tenant, and returns a [*WaitError] when that does not happen
-// within timeout. It calls report with each new status. A 401, 403 or 404 reading the
-// status ends the wait at once. Other errors, such as a gateway's 503, are retried until
-// the timeout.
+// within timeout. The last poll comes at the timeout, so the wait can overrun it by the
+// time that read takes. It calls report with each new status. A 401, 403 or 404 reading
+// the status ends the wait at once. Other errors, such as a gateway's 503, are retried
+// until the timeout.
 func WaitUntilUp(ctx context.Context, client *c8y.Client, applicationID, tenant string, timeout, interval time.Duration, report func(status string)) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
+	deadline := time.Now().Add(timeout)
 	last, reported := "no status object yet", ""
 	var lastErr error
 	for {
@@ -62,20 +60,21 @@ func WaitUntilUp(ctx context.Context, client *c8y.Client, applicationID, tenant 
 				return nil
 			}
 		case ctx.Err() != nil:
-			// The request ended with the wait.
+			return ctx.Err()
 		case final(err):
 			return &WaitError{Last: last, Err: err}
 		default:
 			lastErr = err
 		}
 
-		timer := time.NewTimer(interval)
+		left := time.Until(deadline)
+		if left <= 0 {
+			return &WaitError{Timeout: timeout, Last: last, Err: lastErr}
+		}
+		timer := time.NewTimer(min(interval, left))
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return &WaitError{Timeout: timeout, Last: last, Err: lastErr}
-			}
 			return ctx.Err()
 		case <-timer.C:
 		}
