@@ -15,6 +15,8 @@ type Fault struct {
 
 	// Delay holds the request this long, or until the client gives up, before the fault
 	// takes effect. With Status 0 and Drop false, the request is then served as usual.
+	// The fake does not read the body meanwhile, as a stalled upload needs, but then it
+	// cannot notice that the client gave up: Go's server detects that only after the body.
 	Delay time.Duration
 
 	// Status answers with this status and a platform error body in place of serving the

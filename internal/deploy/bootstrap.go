@@ -28,6 +28,10 @@ type BootstrapOptions struct {
 // C8Y_MICROSERVICE_ISOLATION, APPLICATION_NAME and, when the application has a key,
 // APPLICATION_KEY. Other lines of the file are kept, and the file is left readable by its
 // owner only.
+//
+// NOTE: a PER_TENANT service also reads its tenant's service user from C8Y_TENANT, C8Y_USER
+// and C8Y_PASSWORD, the names the deploy credentials use in .env. Bootstrap does not write
+// them, so such a service started from .env gets the deploying user instead.
 func Bootstrap(ctx context.Context, client *c8y.Client, opts BootstrapOptions) error {
 	out := opts.Out
 	if out == nil {

@@ -132,8 +132,8 @@ func TestUploadLargeBoundedMemory(t *testing.T) {
 		t.Errorf("progress reached %d bytes, done %v; want %d and done", progress.sent, progress.done, size)
 	}
 	allocated := after.TotalAlloc - before.TotalAlloc
-	t.Logf("uploaded %d MiB: %d MiB allocated by the client and the fake together, heap in use at most %d MiB",
-		size>>20, allocated>>20, peak.Load()>>20)
+	t.Logf("uploaded %d MiB: %d KiB allocated by the client and the fake together, heap in use at most %d MiB",
+		size>>20, allocated>>10, peak.Load()>>20)
 	if allocated > limit {
 		t.Errorf("allocated %d MiB during a %d MiB upload, want under %d MiB", allocated>>20, size>>20, limit>>20)
 	}
