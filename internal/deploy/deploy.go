@@ -106,15 +106,7 @@ func Run(ctx context.Context, client *c8y.Client, opts Options) (*Result, error)
 	result.Application = app
 
 	if opts.DryRun {
-		target := "the new application"
-		if app != nil {
-			target = "application " + app.ID
-		}
-		fmt.Fprintf(out, "would upload %s (%d bytes) to %s\n", opts.ZIPPath, info.Size(), target)
-		fmt.Fprintf(out, "would subscribe tenant %s to it\n", tenant.Name)
-		if !opts.NoWait {
-			fmt.Fprintf(out, "would wait up to %s for the service to come up\n", opts.WaitTimeout)
-		}
+		printPlan(out, opts, app, tenant.Name, info.Size())
 		return result, nil
 	}
 
@@ -135,6 +127,8 @@ func Run(ctx context.Context, client *c8y.Client, opts Options) (*Result, error)
 		fmt.Fprintf(out, "not waiting for the service to come up; it will answer at %s\n", serviceURL)
 		return result, nil
 	}
+	// NOTE: whether the status object reports the old deployment Up for a moment after a
+	// new upload is not documented; if it does, the wait ends before the new image runs.
 	fmt.Fprintf(out, "waiting up to %s for the service to come up\n", opts.WaitTimeout)
 	report := func(status string) { fmt.Fprintf(out, "status: %s\n", status) }
 	if err := WaitUntilUp(ctx, client, app.ID, tenant.Name, opts.WaitTimeout, opts.PollInterval, report); err != nil {
@@ -143,6 +137,20 @@ func Run(ctx context.Context, client *c8y.Client, opts Options) (*Result, error)
 	result.Up = true
 	fmt.Fprintf(out, "the service is up at %s\n", serviceURL)
 	return result, nil
+}
+
+// printPlan prints what the rest of a deploy would do, for a dry run. A nil app is one
+// that would be created.
+func printPlan(out io.Writer, opts Options, app *c8y.Application, tenant string, size int64) {
+	target := "the new application"
+	if app != nil {
+		target = "application " + app.ID
+	}
+	fmt.Fprintf(out, "would upload %s (%d bytes) to %s\n", opts.ZIPPath, size, target)
+	fmt.Fprintf(out, "would subscribe tenant %s to it\n", tenant)
+	if !opts.NoWait {
+		fmt.Fprintf(out, "would wait up to %s for the service to come up\n", opts.WaitTimeout)
+	}
 }
 
 // findOrCreate returns the tenant's application of the manifest's name, creating it when
