@@ -72,8 +72,11 @@ func Load(lookup func(string) (string, bool), dotenvPath string) (Credentials, e
 			missing = append(missing, "C8Y_PASSWORD")
 		}
 	}
-	if len(missing) > 0 {
+	if len(missing) > 1 {
 		return Credentials{}, fmt.Errorf("missing %s: set them in the environment or in %s (C8Y_TOKEN may replace C8Y_USER and C8Y_PASSWORD)", strings.Join(missing, ", "), dotenvPath)
+	}
+	if len(missing) == 1 {
+		return Credentials{}, fmt.Errorf("missing %s: set it in the environment or in %s (C8Y_TOKEN may replace C8Y_USER and C8Y_PASSWORD)", strings.Join(missing, ", "), dotenvPath)
 	}
 
 	base, err := normalizeURL(creds.BaseURL)

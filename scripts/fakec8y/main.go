@@ -161,7 +161,9 @@ func printCredentials(w io.Writer, env []string, fake *c8yfake.Platform, tenantI
 	}
 	for _, id := range tenantIDs {
 		service := fake.Subscribe(id)
-		human := fake.AddUser(id, "admin")
+		// A tenant administrator: the service's roles plus application management, so that
+		// task deploy and task bootstrap can be tried against the fake too.
+		human := fake.AddUser(id, "admin", append(c8yfake.DefaultRoles(), "ROLE_APPLICATION_MANAGEMENT_READ", "ROLE_APPLICATION_MANAGEMENT_ADMIN")...)
 		fmt.Fprintf(w, "# tenant %s: service user %s/%s password %s\n", id, service.Tenant, service.User, service.Password)
 		fmt.Fprintf(w, "# tenant %s: human user %s/%s password %s\n", id, human.Tenant, human.User, human.Password)
 		humans = append(humans, human)
