@@ -1,6 +1,8 @@
 package routes
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -39,7 +41,9 @@ type proxyResponse struct {
 	NonProxyHosts []string `json:"nonProxyHosts"`
 }
 
-func environment(cfg config.Config, version string) gin.HandlerFunc {
+// environment returns the /environment handler. The variables are read once at start, so
+// the body is encoded once too and every request writes the same bytes.
+func environment(cfg config.Config, version string) (gin.HandlerFunc, error) {
 	body := environmentResponse{
 		PlatformURL:           optional(config.RedactURL(cfg.BaseURL)),
 		MQTTPlatformURL:       optional(config.RedactURL(cfg.BaseURLMQTT)),
@@ -62,9 +66,13 @@ func environment(cfg config.Config, version string) gin.HandlerFunc {
 		},
 		Version: version,
 	}
-	return func(c *gin.Context) {
-		c.JSON(http.StatusOK, body)
+	encoded, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the /environment response: %w", err)
 	}
+	return func(c *gin.Context) {
+		c.Data(http.StatusOK, "application/json; charset=utf-8", encoded)
+	}, nil
 }
 
 // optional returns nil for an empty string, so that unset variables are encoded as null.

@@ -53,7 +53,11 @@ func New(opts Options) (http.Handler, error) {
 
 	engine.GET("/", hello)
 	engine.GET("/health", health)
-	engine.GET("/environment", environment(opts.Config, opts.Version))
+	environmentHandler, err := environment(opts.Config, opts.Version)
+	if err != nil {
+		return nil, err
+	}
+	engine.GET("/environment", environmentHandler)
 	engine.POST("/echo", echo)
 	RegisterPlatform(engine.Group("/", RequirePlatform(opts.Config)), Platform{Tenants: opts.Tenants, Logger: opts.Logger})
 
