@@ -112,7 +112,7 @@ func buildImage(ctx context.Context, dir, version string, opts Options) (v1.Imag
 		return nil, "", fmt.Errorf("naming the base image: %w", err)
 	}
 
-	importPath, err := mainImportPath(ctx, dir)
+	importPath, err := mainImportPath(ctx, dir, cfg)
 	if err != nil {
 		return nil, "", err
 	}
@@ -145,8 +145,19 @@ func buildImage(ctx context.Context, dir, version string, opts Options) (v1.Imag
 	return img, base.Description, nil
 }
 
-// mainImportPath returns the import path of the main package in dir.
-func mainImportPath(ctx context.Context, dir string) (string, error) {
+// mainImportPath returns the import path of the main package to build: the one build that
+// .ko.yaml lists (ko's loader has already resolved its main to an import path), or else
+// the package in dir.
+func mainImportPath(ctx context.Context, dir string, cfg koConfig) (string, error) {
+	if len(cfg.Builds) == 1 {
+		for importPath := range cfg.Builds {
+			return importPath, nil
+		}
+	}
+	if len(cfg.Builds) > 1 {
+		return "", fmt.Errorf("%s lists %d builds: a microservice ZIP holds one image, so keep one build", filepath.Join(dir, KoConfigName), len(cfg.Builds))
+	}
+
 	noBase := func(context.Context, string) (name.Reference, build.Result, error) {
 		return nil, nil, fmt.Errorf("no base image while resolving import paths")
 	}

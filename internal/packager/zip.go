@@ -2,6 +2,7 @@ package packager
 
 import (
 	"archive/zip"
+	"compress/flate"
 	"context"
 	"fmt"
 	"io"
@@ -74,6 +75,12 @@ func writeZIP(ctx context.Context, path string, manifestBytes []byte, tag name.T
 // modes, so that the same inputs give the same bytes.
 func writeEntries(ctx context.Context, w io.Writer, manifestBytes []byte, tag name.Tag, img v1.Image) error {
 	zw := zip.NewWriter(w)
+
+	// The fastest level: the binary compresses to about 42% either way, and a higher level
+	// costs a quarter of a warm build's time for a few percent.
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestSpeed)
+	})
 
 	manifestEntry, err := createEntry(zw, ManifestName)
 	if err != nil {
