@@ -19,7 +19,7 @@ func parse(path string, data []byte) (*Manifest, error) {
 	}
 
 	var check typeCheck
-	typed := check.object("", document, manifestFields())
+	typed := check.object("", document, manifestFields(), otherManifestFields())
 	check.renamedFields(document)
 
 	manifest, err := decodeManifest(typed)

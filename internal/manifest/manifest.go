@@ -28,7 +28,8 @@ const (
 )
 
 // Manifest is the content of cumulocity.json, the file uploaded with the container image.
-// Unknown fields such as extensions or billingMode are allowed in the file but not kept here.
+// Other fields such as extensions or billingMode are allowed in the file but not kept here,
+// unless their name resembles a known field's, which Parse reports as a misspelling.
 type Manifest struct {
 	APIVersion         string     `json:"apiVersion"`
 	Name               string     `json:"name"`

@@ -142,7 +142,7 @@ func TestParseBrokenRule(t *testing.T) {
 		{"name too long", []mutation{set("name", "hello-microservice-backend")}, "name", `"hello-microservice-backend"`, `"hello-microservice-back"`},
 		{"name leading hyphen", []mutation{set("name", "-hello")}, "name", `"-hello"`, `"hello"`},
 		{"name trailing hyphen", []mutation{set("name", "hello-")}, "name", `"hello-"`, `"hello"`},
-		{"name key case", []mutation{remove("name"), set("Name", "hello")}, "name", "", ""},
+		{"name key case", []mutation{set("Name", "hello")}, "Name", "", `remove it, because "name" is set too`},
 		{"version missing", []mutation{remove("version")}, "version", "", `"1.0.0"`},
 		{"version two parts", []mutation{set("version", "1.0")}, "version", `"1.0"`, "MAJOR.MINOR.PATCH"},
 		{"version build metadata", []mutation{set("version", "1.0.0+build.5")}, "version", `"1.0.0+build.5"`, `use "1.0.0"`},
@@ -348,11 +348,79 @@ func TestParseUnknownFields(t *testing.T) {
 		set("extensions", []any{}),
 		set("billingMode", map[string]any{"type": "RESOURCES"}),
 		set("keepOriginalImage", true),
+		set("description", "far from every field name"),
+		set("type", "MICROSERVICE"),
 		set("livenessProbe.httpGet.host", "localhost"),
+		set("livenessProbe.httpGet.httpHeaders", []any{}),
+		set("livenessProbe.terminationGracePeriodSeconds", 30),
+		set("provider.url", "https://example.com"),
+		set("settings", []any{map[string]any{"key": "interval", "defaultValue": "10", "valueSchema": map[string]any{"type": "number"}}}),
 	)
 
 	if _, err := manifest.Parse(data); err != nil {
 		t.Errorf("Parse: %v", err)
+	}
+}
+
+func TestParseMisspelledField(t *testing.T) {
+	t.Parallel()
+
+	probe := map[string]any{"httpGet": map[string]any{"path": "/health", "port": 80}}
+	tests := []struct {
+		name      string
+		mutations []mutation
+		field     string
+		fix       string
+	}{
+		{"one letter missing", []mutation{remove("readinessProbe"), set("readinesProbe", probe)}, "readinesProbe", `rename it to "readinessProbe"`},
+		{"case", []mutation{remove("readinessProbe"), set("ReadinessProbe", probe)}, "ReadinessProbe", `rename it to "readinessProbe"`},
+		{"upper case", []mutation{remove("contextPath"), set("CONTEXTPATH", "hello")}, "CONTEXTPATH", `rename it to "contextPath"`},
+		{"swapped letters", []mutation{set("verison", "1.0.0")}, "verison", `remove it, because "version" is set too`},
+		{"unchecked field", []mutation{set("extension", []any{})}, "extension", `rename it to "extensions"`},
+		{"plural", []mutation{set("requiredRole", []any{"ROLE_INVENTORY_READ"})}, "requiredRole", `"requiredRoles"`},
+		{"probe action case", []mutation{set("livenessProbe.httpget", map[string]any{"path": "/health", "port": 80})}, "livenessProbe.httpget", `"httpGet" is set too`},
+		{"probe action abbreviated", []mutation{remove("livenessProbe.httpGet"), set("livenessProbe.tcp", map[string]any{"port": 80})}, "livenessProbe.tcp", `rename it to "tcpSocket"`},
+		{"probe timing abbreviated", []mutation{remove("livenessProbe.initialDelaySeconds"), set("livenessProbe.initialDelay", 10)}, "livenessProbe.initialDelay", `rename it to "initialDelaySeconds"`},
+		{"probe timing singular", []mutation{remove("readinessProbe.timeoutSeconds"), set("readinessProbe.timeoutSecond", 2)}, "readinessProbe.timeoutSecond", `rename it to "timeoutSeconds"`},
+		{"probe path", []mutation{remove("livenessProbe.httpGet.path"), set("livenessProbe.httpGet.paht", "/health")}, "livenessProbe.httpGet.paht", `rename it to "path"`},
+		{"provider", []mutation{set("provider.Domain", "example.com")}, "provider.Domain", `rename it to "domain"`},
+		{"resources", []mutation{remove("resources.memory"), set("resources.memroy", "128Mi")}, "resources.memroy", `rename it to "memory"`},
+		{"requested resources", []mutation{set("requestedResources.CPU", "100m")}, "requestedResources.CPU", `remove it, because "cpu" is set too`},
+		{"setting", []mutation{set("settings", []any{map[string]any{"key": "interval", "defaultValue": "10", "editabel": true}})}, "settings[0].editabel", `rename it to "editable"`},
+	}
+
+	for _, test := range tests {
+		t.Run(test.name, func(t *testing.T) {
+			t.Parallel()
+
+			_, err := manifest.Parse(validWith(t, test.mutations...))
+			invalid := validationError(t, err)
+
+			index := slices.IndexFunc(invalid.Violations, func(v manifest.Violation) bool { return v.Field == test.field })
+			if index < 0 {
+				t.Fatalf("violations = %v, want one on %s", fields(invalid.Violations), test.field)
+			}
+			violation := invalid.Violations[index]
+			if !strings.Contains(violation.Problem, "so the platform ignores it") {
+				t.Errorf("Problem = %q, want it to say that the platform ignores the field", violation.Problem)
+			}
+			if !strings.Contains(violation.Fix, test.fix) {
+				t.Errorf("Fix = %q, want it to contain %q", violation.Fix, test.fix)
+			}
+		})
+	}
+}
+
+func TestParseMisspelledMessage(t *testing.T) {
+	t.Parallel()
+
+	readiness := map[string]any{"httpGet": map[string]any{"path": "/health", "port": 80}}
+	_, err := manifest.Parse(validWith(t, remove("readinessProbe"), set("readinesProbe", readiness)))
+
+	want := "cumulocity.json is invalid (1 problem):\n" +
+		`  readinesProbe: is not a manifest field, so the platform ignores it; fix: rename it to "readinessProbe"`
+	if err == nil || err.Error() != want {
+		t.Errorf("error = %v\nwant  %s", err, want)
 	}
 }
 

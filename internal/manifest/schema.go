@@ -26,6 +26,10 @@ type field struct {
 	kind    jsonKind
 	members []field
 	element *field
+
+	// others names the members of an object that the platform or Kubernetes reads but this package
+	// does not check. They are accepted as they are and never taken for a misspelled member.
+	others []string
 }
 
 func stringField(name string) field  { return field{name: name, kind: kindString} }
@@ -36,8 +40,24 @@ func objectField(name string, members ...field) field {
 	return field{name: name, kind: kindObject, members: members}
 }
 
+// withOthers returns the object field f with the unchecked member names others.
+func (f field) withOthers(others ...string) field {
+	f.others = others
+	return f
+}
+
 func arrayField(name string, element field) field {
 	return field{name: name, kind: kindArray, element: &element}
+}
+
+// otherManifestFields returns the top-level fields that the platform reads but Manifest does not keep:
+// those of the microservice_application_manifest schema in Cumulocity's OpenAPI spec, keepOriginalImage from
+// the documentation, and requestResources, the spec's name of requestedResources, which renamedFields reports.
+//
+// NOTE: the platform may read fields that neither source lists. Such a field passes unless it resembles a field
+// of manifestFields or of this list, in which case it is reported as misspelled.
+func otherManifestFields() []string {
+	return []string{"billingMode", "extensions", "keepOriginalImage", "requestResources"}
 }
 
 // manifestFields returns the known top-level fields in the order that violations are reported.
@@ -61,15 +81,17 @@ func manifestFields() []field {
 		probeField("readinessProbe"),
 		stringField("contextPath"),
 		arrayField("settings", objectField("",
-			stringField("key"), stringField("defaultValue"), booleanField("editable"), booleanField("inheritFromOwner"))),
+			stringField("key"), stringField("defaultValue"), booleanField("editable"), booleanField("inheritFromOwner"),
+		).withOthers("valueSchema")),
 		stringField("settingsCategory"),
 	}
 }
 
 func probeField(name string) field {
 	return objectField(name,
-		objectField("httpGet", stringField("path"), integerField("port"), stringField("scheme")),
-		objectField("tcpSocket", integerField("port")),
+		// host and httpHeaders are fields of the Kubernetes probe actions.
+		objectField("httpGet", stringField("path"), integerField("port"), stringField("scheme")).withOthers("host", "httpHeaders"),
+		objectField("tcpSocket", integerField("port")).withOthers("host"),
 		objectField("exec", arrayField("command", stringField(""))),
 		integerField("initialDelaySeconds"),
 		integerField("periodSeconds"),
@@ -85,9 +107,15 @@ type typeCheck struct {
 	rejected   []string
 }
 
-// object returns the members of document that are known and of the expected type.
-// A null member counts as absent.
-func (c *typeCheck) object(path string, document map[string]any, members []field) map[string]any {
+// object returns the members of document that are known and of the expected type, and reports
+// the unknown members that look like misspelled known ones. A null member counts as absent.
+func (c *typeCheck) object(path string, document map[string]any, members []field, others []string) map[string]any {
+	known := slices.Clone(others)
+	for _, member := range members {
+		known = append(known, member.name)
+	}
+	c.misspelledMembers(path, document, known)
+
 	typed := make(map[string]any, len(members))
 	for _, member := range members {
 		value := document[member.name]
@@ -112,7 +140,7 @@ func (c *typeCheck) value(path string, value any, expected field) (any, bool) {
 
 	switch expected.kind {
 	case kindObject:
-		return c.object(path, value.(map[string]any), expected.members), true
+		return c.object(path, value.(map[string]any), expected.members, expected.others), true
 	case kindArray:
 		return c.array(path, value.([]any), *expected.element), true
 	default:

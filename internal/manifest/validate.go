@@ -24,7 +24,7 @@ var (
 
 // Validate checks the manifest against the platform's rules and returns a *ValidationError listing every violation,
 // or nil when the manifest is valid.
-// A Manifest cannot show JSON types or unknown fields, so only Parse and Load report those.
+// A Manifest cannot show JSON types or misspelled field names, so only Parse and Load report those.
 func (m *Manifest) Validate() error {
 	violations := m.violations()
 	if len(violations) == 0 {

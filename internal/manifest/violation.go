@@ -20,7 +20,7 @@ type Violation struct {
 	Field string
 
 	// Value is the JSON text of the offending value, so a string keeps its quotes.
-	// It is empty when the field is missing.
+	// It is empty when the field is missing, and when the field's name is the problem.
 	Value string
 
 	// Problem states the rule that the value breaks.
