@@ -63,7 +63,19 @@ func (c *checker) checkHTTPGet(field string, action *HTTPGetAction) {
 	}
 
 	c.checkPort(field+".port", action.Port)
-	c.checkEnum(field+".scheme", action.Scheme, "HTTP", "HTTPS")
+	c.checkScheme(field+".scheme", action.Scheme)
+}
+
+// checkScheme requires HTTP, because the service serves plain HTTP and TLS ends at the platform's gateway.
+// An HTTPS probe would fail its TLS handshake against a healthy service.
+func (c *checker) checkScheme(field, scheme string) {
+	if strings.EqualFold(scheme, "HTTPS") {
+		c.invalid(field, scheme, fmt.Sprintf("must be HTTP: the service serves plain HTTP on port %d and TLS ends at the platform's gateway", ServicePort),
+			`use "HTTP" or remove the field`)
+		return
+	}
+
+	c.checkEnum(field, scheme, "HTTP")
 }
 
 // checkPort requires ServicePort, because a probe on any other port fails even when the service is healthy.
