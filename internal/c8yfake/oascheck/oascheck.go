@@ -2,9 +2,11 @@
 // [Spec.Transport] validates every request a client sends and every response it gets, and
 // fails the test on a mismatch.
 //
-// The spec is the file shared/c8y-oas.yml in the working directory or a folder above it.
-// Without it, [Load] skips the test, or fails it when the environment sets REQUIRE_SPEC=1,
-// as CI does.
+// The spec is Cumulocity's OpenAPI document c8y-oas.yml, published for example in the
+// public Cumulocity-IoT/cumulocity-mcp-server repository. The environment variable
+// C8Y_OPENAPI_SPEC holds its absolute path. Without it, or when the file does not exist,
+// [Load] returns a Spec whose Transport checks nothing, so that the tests still run against
+// the fake; with REQUIRE_SPEC=1 it fails the test instead.
 package oascheck
 
 import (
@@ -13,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -26,61 +29,114 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
-// SpecPath is the path of the spec below the folder that Load looks for.
-const SpecPath = "shared/c8y-oas.yml"
+// Environment variables that Load reads.
+const (
+	// SpecVariable is the variable with the absolute path of Cumulocity's OpenAPI document c8y-oas.yml.
+	SpecVariable = "C8Y_OPENAPI_SPEC"
+
+	// RequireVariable set to 1 makes a missing spec fail the test, as in CI.
+	RequireVariable = "REQUIRE_SPEC"
+)
 
 // Spec is the loaded OpenAPI document with a router that matches request paths only, so
-// that a test server's address matches the spec's placeholder server.
+// that a test server's address matches the spec's placeholder server. A Spec without a
+// document checks nothing; see [Spec.Enabled].
 type Spec struct {
 	doc    *openapi3.T
 	router routers.Router
 }
 
-// errNoSpec is returned by find when no folder above the working directory holds the spec.
-var errNoSpec = errors.New("no " + SpecPath + " in the working directory or a folder above it")
+// noSpecError means that C8Y_OPENAPI_SPEC is unset or names a file that does not exist.
+type noSpecError struct{ reason string }
 
-// loadOnce parses the spec once per test binary: it is about 1.3 MB of YAML, which takes
-// most of a second to load under the race detector. The Spec is only read afterwards.
-var loadOnce = sync.OnceValues(func() (*Spec, error) {
-	path, err := find()
-	if err != nil {
-		return nil, err
-	}
-	return load(path)
-})
+func (e *noSpecError) Error() string { return e.reason }
 
-// Load returns the spec. When the file is missing it skips t with the reason, unless the
-// environment sets REQUIRE_SPEC=1, in which case it fails t. A file that does not load
-// fails t.
+// specs is the cache of one test binary: the spec is about 1.3 MB of YAML, which takes most
+// of a second to parse under the race detector, so each binary parses it once. A Spec is
+// only read after loading.
+var specs = &cache{loaders: make(map[string]func() (*Spec, error))}
+
+// Load returns the spec at the path in C8Y_OPENAPI_SPEC. When the variable is unset or the
+// file does not exist, it returns a Spec that checks nothing and says so with t.Log in the
+// first test of the binary that calls it, unless the environment sets REQUIRE_SPEC=1: then
+// it fails t. A relative path or a file that does not load fails t too.
 func Load(t testing.TB) *Spec {
 	t.Helper()
-	spec, err := loadOnce()
-	switch {
-	case errors.Is(err, errNoSpec) && os.Getenv("REQUIRE_SPEC") != "1":
-		t.Skipf("skipping the OpenAPI check: %v (set REQUIRE_SPEC=1 to fail instead)", err)
-	case err != nil:
-		t.Fatalf("loading the OpenAPI spec: %v", err)
+	spec, notice, err := specs.resolve(os.Getenv(SpecVariable), os.Getenv(RequireVariable) == "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notice != "" {
+		t.Log(notice)
 	}
 	return spec
 }
 
-// find walks up from the working directory to the first folder that holds SpecPath.
-func find() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("finding %s: %w", SpecPath, err)
+// LoadFile parses the OpenAPI document at path, for a test that checks traffic against a
+// document of its own.
+func LoadFile(path string) (*Spec, error) {
+	return load(path)
+}
+
+// Enabled reports whether s has a document, so that its Transport checks the traffic.
+func (s *Spec) Enabled() bool {
+	return s.router != nil
+}
+
+// cache loads each path once and announces a missing spec once.
+type cache struct {
+	mu      sync.Mutex
+	loaders map[string]func() (*Spec, error)
+	notice  sync.Once
+}
+
+// resolve returns the spec at path, or a Spec that checks nothing with a notice to log the
+// first time, or an error that the test must fail with.
+func (c *cache) resolve(path string, required bool) (spec *Spec, notice string, err error) {
+	spec, err = c.load(path)
+	if err == nil {
+		return spec, "", nil
 	}
-	for {
-		candidate := filepath.Join(dir, filepath.FromSlash(SpecPath))
-		if _, err := os.Stat(candidate); err == nil {
-			return candidate, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errNoSpec
-		}
-		dir = parent
+	var noSpec *noSpecError
+	if !errors.As(err, &noSpec) {
+		return nil, "", err
 	}
+
+	if required {
+		return nil, "", fmt.Errorf("%v, and %s=1 requires the OpenAPI check: set %s to the absolute path of Cumulocity's OpenAPI document c8y-oas.yml (published for example in the Cumulocity-IoT/cumulocity-mcp-server repository)",
+			err, RequireVariable, SpecVariable)
+	}
+	c.notice.Do(func() {
+		notice = fmt.Sprintf("%v: requests and responses are not checked against the OpenAPI spec (set %s to the absolute path of Cumulocity's c8y-oas.yml to check them)", err, SpecVariable)
+	})
+	return &Spec{}, notice, nil
+}
+
+// load parses the spec at path once, however often it is asked for.
+func (c *cache) load(path string) (*Spec, error) {
+	c.mu.Lock()
+	loader, ok := c.loaders[path]
+	if !ok {
+		loader = sync.OnceValues(func() (*Spec, error) { return open(path) })
+		c.loaders[path] = loader
+	}
+	c.mu.Unlock()
+	return loader()
+}
+
+// open loads the spec at path, the value of C8Y_OPENAPI_SPEC. An unset variable and a
+// missing file return a *noSpecError.
+func open(path string) (*Spec, error) {
+	if path == "" {
+		return nil, &noSpecError{SpecVariable + " is not set"}
+	}
+	if !filepath.IsAbs(path) {
+		return nil, fmt.Errorf("%s=%q is a relative path, but go test runs each package in its own folder: set the absolute path of c8y-oas.yml", SpecVariable, path)
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, &noSpecError{SpecVariable + "=" + path + " does not exist"}
+	}
+	return load(path)
 }
 
 // load parses the spec at path. It does not call the document's Validate, which reports
@@ -102,11 +158,14 @@ func load(path string) (*Spec, error) {
 
 // Transport returns a RoundTripper that sends requests through next, or
 // http.DefaultTransport when next is nil, and fails t when a request or its response does
-// not match the spec. A request to a path the spec does not have is a mismatch too.
+// not match the spec. Without a document it returns next itself. A request to a path the spec does not have is a mismatch too.
 // Statuses the spec does not list for an operation, such as 503, are not checked.
 func (s *Spec) Transport(t testing.TB, next http.RoundTripper) http.RoundTripper {
 	if next == nil {
 		next = http.DefaultTransport
+	}
+	if !s.Enabled() {
+		return next
 	}
 	return &transport{spec: s, t: t, next: next}
 }
@@ -151,6 +210,9 @@ func (tr *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // spec's security requirements when the Authorization header has them; they are not
 // verified.
 func (s *Spec) CheckRequest(ctx context.Context, req *http.Request) (*openapi3filter.RequestValidationInput, error) {
+	if !s.Enabled() {
+		return nil, errors.New("checking a request: no OpenAPI document is loaded")
+	}
 	route, pathParams, err := s.router.FindRoute(req)
 	if err != nil {
 		return nil, fmt.Errorf("finding the operation: %w", err)
