@@ -44,6 +44,7 @@ const (
 	CheckImageUser     = "image user"
 	CheckImageLayers   = "image layers"
 	CheckEntrypoint    = "entrypoint"
+	CheckProbePrograms = "probe programs"
 	CheckBinaryArch    = "binary architecture"
 	CheckBinaryStatic  = "static binary"
 	CheckBinaryVersion = "binary version"
@@ -55,7 +56,7 @@ func StaticChecks() []string {
 		CheckZIPFile, CheckZIPEntries, CheckManifest,
 		CheckImageArchive, CheckImageLayout, CheckImageCount, CheckImageTag,
 		CheckImageConfig, CheckImagePlatform, CheckImageUser, CheckImageLayers,
-		CheckEntrypoint, CheckBinaryArch, CheckBinaryStatic, CheckBinaryVersion,
+		CheckEntrypoint, CheckProbePrograms, CheckBinaryArch, CheckBinaryStatic, CheckBinaryVersion,
 	}
 }
 
@@ -119,7 +120,7 @@ func (a *archiveRun) check(ctx context.Context, zipPath string) error {
 	defer zr.Close()
 
 	entries := a.checkEntries(zr)
-	m := a.checkManifest(entries[ManifestEntry])
+	parsed, m := a.checkManifest(entries[ManifestEntry])
 
 	imageFile := entries[ImageEntry]
 	if imageFile == nil {
@@ -127,7 +128,7 @@ func (a *archiveRun) check(ctx context.Context, zipPath string) error {
 		return nil
 	}
 
-	return a.checkImage(ctx, imageFile, m)
+	return a.checkImage(ctx, imageFile, parsed, m)
 }
 
 // openZIP runs the "zip file" check: the file exists, is a complete ZIP and is small enough.
@@ -196,29 +197,30 @@ func (a *archiveRun) checkEntries(zr *zip.ReadCloser) map[string]*zip.File {
 	return found
 }
 
-// checkManifest runs the "manifest" check on cumulocity.json. It returns the manifest when
-// its name and version are valid, even if other fields are not, so that later checks can
-// still compare them with the image.
-func (a *archiveRun) checkManifest(f *zip.File) *manifest.Manifest {
+// checkManifest runs the "manifest" check on cumulocity.json. It returns the parsed
+// manifest, nil when cumulocity.json is missing or not a JSON object, and the usable
+// manifest: the parsed one when its name and version are valid, even if other fields are
+// not, so that later checks can still compare them with the image.
+func (a *archiveRun) checkManifest(f *zip.File) (parsed, usable *manifest.Manifest) {
 	if f == nil {
 		a.report.Skip(CheckManifest, "not checked because the ZIP holds no %s at its root", ManifestEntry)
-		return nil
+		return nil, nil
 	}
 
 	data, err := readZIPEntry(f, maxManifestSize)
 	if err != nil {
 		a.report.Fail(CheckManifest, "reading %s from the ZIP: %v; fix: build the ZIP again", ManifestEntry, err)
-		return nil
+		return nil, nil
 	}
 
 	m, err := manifest.Parse(data)
 	if err != nil {
 		a.report.Fail(CheckManifest, "%v", err)
-		return usableManifest(m, err)
+		return m, usableManifest(m, err)
 	}
 
 	a.report.Pass(CheckManifest, "%s %s, apiVersion %s", m.Name, m.Version, m.APIVersion)
-	return m
+	return m, m
 }
 
 // usableManifest returns m unless the validation error err concerns its name or version.

@@ -111,46 +111,54 @@ func TestArchiveValid(t *testing.T) {
 	}
 
 	tests := []struct {
-		name    string
-		spec    imageSpec
-		version string // the "binary version" message must name where it was read
+		name     string
+		manifest map[string]any // changes to the test manifest
+		spec     imageSpec
+		version  string // the "binary version" message must name where it was read
+		probes   string // a part of the "probe programs" message
 	}{
-		{"build setting", imageSpec{}, "-ldflags"},
-		{"stripped", imageSpec{layers: [][]layerFile{binaryLayer("stripped")}}, "string variable"},
-		{"symbol", imageSpec{layers: [][]layerFile{binaryLayer("symbols")}}, "symbol"},
-		{"symlink in PATH", imageSpec{
+		{"build setting", nil, imageSpec{}, "-ldflags", "no exec probe"},
+		{"stripped", nil, imageSpec{layers: [][]layerFile{binaryLayer("stripped")}}, "string variable", "no exec probe"},
+		{"symbol", nil, imageSpec{layers: [][]layerFile{binaryLayer("symbols")}}, "symbol", "no exec probe"},
+		{"symlink in PATH", nil, imageSpec{
 			layers: symlinkLayers,
 			configure: func(c *v1.ConfigFile) {
 				c.Config.Entrypoint = nil
 				c.Config.Cmd = []string{"hello", "serve"}
 			},
-		}, "-ldflags"},
-		{"hard link", imageSpec{
+		}, "-ldflags", "no exec probe"},
+		{"hard link", nil, imageSpec{
 			layers: [][]layerFile{binaryLayer("valid"), {{name: "app/server", typeflag: tar.TypeLink, linkname: "app/hello"}}},
 			configure: func(c *v1.ConfigFile) {
 				c.Config.Entrypoint = []string{"/app/server"}
 			},
-		}, "-ldflags"},
-		{"relative path", imageSpec{
+		}, "-ldflags", "no exec probe"},
+		{"relative path", nil, imageSpec{
 			configure: func(c *v1.ConfigFile) {
 				c.Config.Entrypoint = []string{"./hello"}
 				c.Config.WorkingDir = "/app"
 			},
-		}, "-ldflags"},
-		{"deleted and added again", imageSpec{
+		}, "-ldflags", "no exec probe"},
+		{"deleted and added again", nil, imageSpec{
 			layers: [][]layerFile{
 				binaryLayer("unversioned"),
 				{{name: "app/.wh..wh..opq", mode: 0o644}},
 				binaryLayer("valid"),
 			},
-		}, "-ldflags"},
+		}, "-ldflags", "no exec probe"},
+		{"exec probe absolute", map[string]any{"readinessProbe": execProbe("/app/hello", "probe")}, imageSpec{},
+			"-ldflags", "readinessProbe.exec runs /app/hello"},
+		{"exec probe in PATH", map[string]any{"livenessProbe": execProbe("hello")}, imageSpec{},
+			"-ldflags", "livenessProbe.exec runs /app/hello"},
+		{"exec probe symlink", map[string]any{"readinessProbe": execProbe("/usr/local/bin/hello")}, imageSpec{layers: symlinkLayers},
+			"-ldflags", "readinessProbe.exec runs /app/hello"},
 	}
 
 	for _, test := range tests {
 		t.Run(test.name, func(t *testing.T) {
 			t.Parallel()
 
-			data := uploadZIP(t, manifestJSON(t, nil), imageTar(t, test.spec))
+			data := uploadZIP(t, manifestJSON(t, test.manifest), imageTar(t, test.spec))
 			report := archiveReport(t, data)
 
 			for _, check := range report.Checks {
@@ -162,8 +170,17 @@ func TestArchiveValid(t *testing.T) {
 			if !strings.Contains(version.Message, test.version) {
 				t.Errorf("binary version message = %q, want it to contain %q", version.Message, test.version)
 			}
+			probes, _ := report.Find(verify.CheckProbePrograms)
+			if !strings.Contains(probes.Message, test.probes) {
+				t.Errorf("probe programs message = %q, want it to contain %q", probes.Message, test.probes)
+			}
 		})
 	}
+}
+
+// execProbe returns a probe that runs command in the container.
+func execProbe(command ...string) map[string]any {
+	return map[string]any{"exec": map[string]any{"command": command}}
 }
 
 func TestArchiveBroken(t *testing.T) {
@@ -363,6 +380,29 @@ func TestArchiveBroken(t *testing.T) {
 			layers: [][]layerFile{binaryLayer("stripped")},
 		}), verify.CheckBinaryVersion, "cannot confirm the version"},
 		{"binary version", withManifest(map[string]any{"version": "1.2.4"}, imageSpec{tag: "hello-microservice:1.2.4"}), verify.CheckBinaryVersion, `main.version="1.2.3"`},
+
+		// The programs of exec probes.
+		{"exec probe missing", withManifest(map[string]any{"readinessProbe": execProbe("/bin/true")}, imageSpec{}),
+			verify.CheckProbePrograms, `readinessProbe.exec "/bin/true" cannot be found: /bin/true does not exist`},
+		{"exec probe not in PATH", withManifest(map[string]any{"livenessProbe": execProbe("sh", "-c", "true")}, imageSpec{}),
+			verify.CheckProbePrograms, `livenessProbe.exec "sh" cannot be found`},
+		{"exec probe relative", withManifest(map[string]any{"livenessProbe": execProbe("./hello")}, imageSpec{}),
+			verify.CheckProbePrograms, "/hello does not exist"},
+		{"exec probe not executable", withManifest(map[string]any{"readinessProbe": execProbe("/app/check")}, imageSpec{
+			layers: [][]layerFile{binaryLayer("valid"), {{name: "app/check", body: []byte("data"), mode: 0o644}}},
+		}), verify.CheckProbePrograms, "/app/check is not executable (mode 0644)"},
+		{"exec probe folder", withManifest(map[string]any{"readinessProbe": execProbe("/app")}, imageSpec{}),
+			verify.CheckProbePrograms, "/app is a folder"},
+		{"exec probe whiteout", withManifest(map[string]any{"readinessProbe": execProbe("/app/check")}, imageSpec{
+			layers: [][]layerFile{
+				binaryLayer("valid"),
+				{{name: "app/check", body: []byte("data"), mode: 0o755}},
+				{{name: "app/.wh.check", mode: 0o644}},
+			},
+		}), verify.CheckProbePrograms, "/app/check does not exist"},
+		{"exec probe dangling symlink", withManifest(map[string]any{"readinessProbe": execProbe("/app/check")}, imageSpec{
+			layers: [][]layerFile{binaryLayer("valid"), {{name: "app/check", typeflag: tar.TypeSymlink, linkname: "/bin/true"}}},
+		}), verify.CheckProbePrograms, "/bin/true does not exist"},
 	}
 
 	for _, test := range tests {

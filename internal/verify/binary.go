@@ -19,7 +19,7 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 
 // checkEntrypoint runs the "entrypoint" check on the merged layers, then copies the
 // program out of its layer and runs the binary checks on it.
-func (a *archiveRun) checkEntrypoint(ctx context.Context, imageFile *zip.File, scan *imageScan, entry *saveManifestEntry, config *imageConfig, layers []*layerIndex, m *manifest.Manifest) error {
+func (a *archiveRun) checkEntrypoint(ctx context.Context, imageFile *zip.File, scan *imageScan, entry *saveManifestEntry, config *imageConfig, fs *rootfs, m *manifest.Manifest) error {
 	argv := append(append([]string{}, config.Config.Entrypoint...), config.Config.Cmd...)
 	if len(argv) == 0 || argv[0] == "" {
 		a.report.Fail(CheckEntrypoint, "the image config sets neither Entrypoint nor Cmd, so the container has no program to start; fix: set the entrypoint to the service binary (ko sets /ko-app/<name>)")
@@ -27,8 +27,7 @@ func (a *archiveRun) checkEntrypoint(ctx context.Context, imageFile *zip.File, s
 		return nil
 	}
 
-	fs := mergeLayers(layers)
-	program, ref, problem := findProgram(fs, argv[0], config)
+	program, ref, problem := findProgram(fs, argv[0], config, "the entrypoint")
 	if problem != "" {
 		a.report.Fail(CheckEntrypoint, "%s; fix: put the service binary at the entrypoint's path with mode 0755, and check that no later layer deletes it", problem)
 		a.block(CheckEntrypoint)
@@ -48,10 +47,11 @@ func (a *archiveRun) checkEntrypoint(ctx context.Context, imageFile *zip.File, s
 	return nil
 }
 
-// findProgram locates the program the container starts, the way a runtime does: a name
+// findProgram locates a program the container runs, the way a runtime does: a name
 // without a slash is looked up in the image's PATH, and a relative path starts at the
-// working folder. It returns the resolved path and its file, or a problem.
-func findProgram(fs *rootfs, program string, config *imageConfig) (string, fileRef, string) {
+// working folder. It returns the resolved path and its file, or a problem that starts
+// with role, such as "the entrypoint".
+func findProgram(fs *rootfs, program string, config *imageConfig, role string) (string, fileRef, string) {
 	var candidates []string
 	switch {
 	case path.IsAbs(program):
@@ -66,21 +66,21 @@ func findProgram(fs *rootfs, program string, config *imageConfig) (string, fileR
 		}
 	}
 
-	problem := fmt.Sprintf("the entrypoint %q is not in the image's PATH", program)
+	problem := fmt.Sprintf("%s %q is not in the image's PATH", role, program)
 	for _, candidate := range candidates {
 		resolved, ref, err := fs.resolve(candidate)
 		if err != nil {
-			problem = fmt.Sprintf("the entrypoint %q cannot be found: %v", program, err)
+			problem = fmt.Sprintf("%s %q cannot be found: %v", role, program, err)
 			continue
 		}
 
 		switch {
 		case ref.entry.typeflag == tar.TypeLink:
-			problem = fmt.Sprintf("the entrypoint %s is a hard link to %s, which no layer below holds", resolved, ref.entry.linkname)
+			problem = fmt.Sprintf("%s %s is a hard link to %s, which no layer below holds", role, resolved, ref.entry.linkname)
 		case ref.entry.typeflag != tar.TypeReg && ref.entry.typeflag != tar.TypeRegA:
-			problem = fmt.Sprintf("the entrypoint %s is a %s, not a regular file", resolved, typeName(ref.entry.typeflag))
+			problem = fmt.Sprintf("%s %s is a %s, not a regular file", role, resolved, typeName(ref.entry.typeflag))
 		case ref.entry.mode&0o111 == 0:
-			problem = fmt.Sprintf("the entrypoint %s is not executable (mode %04o)", resolved, ref.entry.mode&0o7777)
+			problem = fmt.Sprintf("%s %s is not executable (mode %04o)", role, resolved, ref.entry.mode&0o7777)
 		default:
 			return resolved, ref, ""
 		}

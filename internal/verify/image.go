@@ -60,8 +60,9 @@ type imageConfig struct {
 	} `json:"rootfs"`
 }
 
-// checkImage runs every check on image.tar.
-func (a *archiveRun) checkImage(ctx context.Context, imageFile *zip.File, m *manifest.Manifest) error {
+// checkImage runs every check on image.tar. parsed is the manifest for the probe checks,
+// and m the manifest whose name and version are valid, or nil.
+func (a *archiveRun) checkImage(ctx context.Context, imageFile *zip.File, parsed, m *manifest.Manifest) error {
 	scan, err := a.scanImageEntry(ctx, imageFile)
 	if err != nil || scan == nil {
 		return err
@@ -86,7 +87,10 @@ func (a *archiveRun) checkImage(ctx context.Context, imageFile *zip.File, m *man
 		return nil
 	}
 
-	return a.checkEntrypoint(ctx, imageFile, scan, entry, config, layers, m)
+	fs := mergeLayers(layers)
+	a.checkProbePrograms(fs, config, parsed)
+
+	return a.checkEntrypoint(ctx, imageFile, scan, entry, config, fs, m)
 }
 
 // scanImageEntry runs the "image archive" check: image.tar reads as a complete tar archive
