@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"hello-microservice/internal/c8yfake"
 )
 
 // testVersion is injected into the test binary the way the build injects the real one.
@@ -191,8 +194,15 @@ func (p *process) signal(t *testing.T, sig os.Signal) {
 // get sends a GET request with optional headers and returns the status and body.
 func get(t *testing.T, address, path string, headers map[string]string) (int, string) {
 	t.Helper()
+	return send(t, http.MethodGet, address, path, headers)
+}
 
-	request, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+address+path, nil)
+// send sends a request without a body and returns the status, and the headers and body as
+// text.
+func send(t *testing.T, method, address, path string, headers map[string]string) (int, string) {
+	t.Helper()
+
+	request, err := http.NewRequestWithContext(t.Context(), method, "http://"+address+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,13 +212,13 @@ func get(t *testing.T, address, path string, headers map[string]string) (int, st
 
 	response, err := http.DefaultClient.Do(request)
 	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
+		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer response.Body.Close()
 
 	body, err := io.ReadAll(response.Body)
 	if err != nil {
-		t.Fatalf("reading GET %s: %v", path, err)
+		t.Fatalf("reading %s %s: %v", method, path, err)
 	}
 
 	var headerText strings.Builder
@@ -469,5 +479,49 @@ func TestBinaryHidesSecrets(t *testing.T) {
 	}
 	if !strings.Contains(responses[0], `"platformUrl":"http://REDACTED@127.0.0.1:1"`) {
 		t.Errorf("/environment does not show the redacted platform URL: %s", responses[0])
+	}
+}
+
+// TestBinaryPerTenant runs the service with PER_TENANT isolation and only the variables the
+// platform sets for it: the tenant's service user, no bootstrap user, no application key.
+func TestBinaryPerTenant(t *testing.T) {
+	t.Parallel()
+
+	fake := c8yfake.New(c8yfake.Options{})
+	platform := httptest.NewServer(fake)
+	t.Cleanup(platform.Close)
+	service := fake.Subscribe("t100")
+	alice := fake.AddUser("t100", "alice")
+
+	p := startBinary(t, map[string]string{
+		"C8Y_BASEURL":                platform.URL,
+		"C8Y_MICROSERVICE_ISOLATION": "PER_TENANT",
+		"C8Y_TENANT":                 service.Tenant,
+		"C8Y_USER":                   service.User,
+		"C8Y_PASSWORD":               service.Password,
+	})
+	address := p.address(t)
+
+	caller := map[string]string{"Authorization": alice.Authorization()}
+	tests := []struct {
+		method, path string
+		status       int
+		want         string
+	}{
+		{http.MethodGet, "/subscription", http.StatusOK, `"serviceUser":"` + service.User + `"`},
+		{http.MethodPost, "/measurements", http.StatusCreated, `"measurements":[`},
+		{http.MethodGet, "/device", http.StatusOK, `"type":"c8y_HelloMicroserviceDevice"`},
+	}
+	for _, tt := range tests {
+		status, body := send(t, tt.method, address, tt.path, caller)
+		if status != tt.status || !strings.Contains(body, tt.want) {
+			t.Errorf("%s %s = %d %q, want %d with %q", tt.method, tt.path, status, body, tt.status, tt.want)
+		}
+	}
+	if p.find("platform variables not set, so routes that need the platform respond with 503") != nil {
+		t.Error("the service reports missing platform variables with PER_TENANT isolation")
+	}
+	if got := fake.Count("", "/application/*"); got != 0 {
+		t.Errorf("the service sent %d requests for the subscriptions, want none with PER_TENANT isolation", got)
 	}
 }

@@ -374,7 +374,6 @@ func TestRequirePlatform(t *testing.T) {
 	}{
 		{"local run", nil, nil, http.StatusServiceUnavailable, []string{
 			"C8Y_BASEURL", "C8Y_BOOTSTRAP_TENANT", "C8Y_BOOTSTRAP_USER", "C8Y_BOOTSTRAP_PASSWORD",
-			"C8Y_MICROSERVICE_ISOLATION", "APPLICATION_NAME", "APPLICATION_KEY",
 		}},
 		{"on the platform", platform, nil, http.StatusOK, nil},
 		{"named variable unset", platform, []string{"C8Y_BASEURL", "C8Y_BASEURL_PULSAR"}, http.StatusServiceUnavailable, []string{"C8Y_BASEURL_PULSAR"}},

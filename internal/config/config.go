@@ -39,7 +39,7 @@ type Config struct {
 
 	Isolation string // C8Y_MICROSERVICE_ISOLATION: MultiTenant, PerTenant or empty
 	AppName   string // APPLICATION_NAME
-	AppKey    Secret // APPLICATION_KEY, sent as X-Cumulocity-Application-Key
+	AppKey    Secret // APPLICATION_KEY, sent as X-Cumulocity-Application-Key when set
 
 	MemoryLimit      string // MEMORY_LIMIT as set, for example "512M"
 	MemoryLimitBytes int64  // MEMORY_LIMIT in bytes, 0 when unset

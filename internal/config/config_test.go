@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"maps"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -230,25 +231,31 @@ func TestMissing(t *testing.T) {
 func TestMissingPlatform(t *testing.T) {
 	t.Parallel()
 
+	bootstrap := map[string]string{"C8Y_BOOTSTRAP_TENANT": "t1", "C8Y_BOOTSTRAP_USER": "u", "C8Y_BOOTSTRAP_PASSWORD": "p"}
+	service := map[string]string{"C8Y_TENANT": "t2", "C8Y_USER": "service_hello", "C8Y_PASSWORD": "s"}
+	with := func(sets ...map[string]string) map[string]string {
+		vars := map[string]string{"C8Y_BASEURL": "http://c8y"}
+		for _, set := range sets {
+			maps.Copy(vars, set)
+		}
+		return vars
+	}
+	perTenant := map[string]string{"C8Y_MICROSERVICE_ISOLATION": "PER_TENANT"}
+	multiTenant := map[string]string{"C8Y_MICROSERVICE_ISOLATION": "MULTI_TENANT"}
+
 	tests := []struct {
 		name string
 		vars map[string]string
 		want []string
 	}{
-		{"local run", nil, []string{
-			"C8Y_BASEURL", "C8Y_BOOTSTRAP_TENANT", "C8Y_BOOTSTRAP_USER", "C8Y_BOOTSTRAP_PASSWORD",
-			"C8Y_MICROSERVICE_ISOLATION", "APPLICATION_NAME", "APPLICATION_KEY",
-		}},
-		{"multi-tenant", map[string]string{
-			"C8Y_BASEURL": "http://c8y", "C8Y_BOOTSTRAP_TENANT": "t1", "C8Y_BOOTSTRAP_USER": "u",
-			"C8Y_BOOTSTRAP_PASSWORD": "p", "C8Y_MICROSERVICE_ISOLATION": "MULTI_TENANT",
-			"APPLICATION_NAME": "hello", "APPLICATION_KEY": "k",
-		}, nil},
-		{"per-tenant without service user", map[string]string{
-			"C8Y_BASEURL": "http://c8y", "C8Y_BOOTSTRAP_TENANT": "t1", "C8Y_BOOTSTRAP_USER": "u",
-			"C8Y_BOOTSTRAP_PASSWORD": "p", "C8Y_MICROSERVICE_ISOLATION": "PER_TENANT",
-			"APPLICATION_NAME": "hello", "APPLICATION_KEY": "k", "C8Y_TENANT": "t2",
-		}, []string{"C8Y_USER", "C8Y_PASSWORD"}},
+		{"local run", nil, []string{"C8Y_BASEURL", "C8Y_BOOTSTRAP_TENANT", "C8Y_BOOTSTRAP_USER", "C8Y_BOOTSTRAP_PASSWORD"}},
+		{"multi-tenant", with(bootstrap, multiTenant), nil},
+		{"isolation unset", with(bootstrap), nil},
+		{"multi-tenant without bootstrap", with(multiTenant, service), []string{"C8Y_BOOTSTRAP_TENANT", "C8Y_BOOTSTRAP_USER", "C8Y_BOOTSTRAP_PASSWORD"}},
+		{"per-tenant", with(perTenant, service), nil},
+		{"per-tenant with bootstrap", with(perTenant, service, bootstrap), nil},
+		{"per-tenant without service user", with(perTenant, bootstrap, map[string]string{"C8Y_TENANT": "t2"}), []string{"C8Y_USER", "C8Y_PASSWORD"}},
+		{"without base URL", map[string]string{"C8Y_TENANT": "t2", "C8Y_USER": "u", "C8Y_PASSWORD": "s", "C8Y_MICROSERVICE_ISOLATION": "PER_TENANT"}, []string{"C8Y_BASEURL"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,19 +15,17 @@ func (c Config) Missing(names ...string) []string {
 	return missing
 }
 
-// MissingPlatform returns the names of the variables that the platform always sets but
-// that are unset: the platform URL, the bootstrap user, the isolation level and the
-// application, plus the tenant's service user with PER_TENANT isolation. It returns
-// nothing when the service runs on the platform.
+// MissingPlatform returns the names of the unset variables among those the service needs
+// from the platform. C8Y_BASEURL is always needed. MULTI_TENANT isolation, which is also the
+// platform's default when C8Y_MICROSERVICE_ISOLATION is unset, needs the bootstrap user, and
+// PER_TENANT isolation the tenant's service user. APPLICATION_KEY is optional because the
+// client sends it only when set. MissingPlatform returns nothing on the platform.
 func (c Config) MissingPlatform() []string {
-	names := []string{
-		"C8Y_BASEURL",
-		"C8Y_BOOTSTRAP_TENANT", "C8Y_BOOTSTRAP_USER", "C8Y_BOOTSTRAP_PASSWORD",
-		"C8Y_MICROSERVICE_ISOLATION",
-		"APPLICATION_NAME", "APPLICATION_KEY",
-	}
+	names := []string{"C8Y_BASEURL"}
 	if c.Isolation == PerTenant {
 		names = append(names, "C8Y_TENANT", "C8Y_USER", "C8Y_PASSWORD")
+	} else {
+		names = append(names, "C8Y_BOOTSTRAP_TENANT", "C8Y_BOOTSTRAP_USER", "C8Y_BOOTSTRAP_PASSWORD")
 	}
 	return c.Missing(names...)
 }
