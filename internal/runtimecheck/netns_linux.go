@@ -115,11 +115,24 @@ func newNamespaceClient(path string) *http.Client {
 	}
 }
 
-// describeDialError names a refused connection in plain words.
+// describeDialError names a refused connection in plain words and keeps the cause for errors.Is.
 func describeDialError(err error) error {
 	if errors.Is(err, syscall.ECONNREFUSED) {
-		return errors.New("connection refused: nothing listens on the port")
+		return &refusedError{err: err}
 	}
 
 	return err
+}
+
+// refusedError is a connection that the container refused.
+type refusedError struct {
+	err error
+}
+
+func (e *refusedError) Error() string {
+	return "connection refused: nothing listens on the port"
+}
+
+func (e *refusedError) Unwrap() error {
+	return e.err
 }

@@ -103,8 +103,8 @@ func (s *session) runProbe(ctx context.Context, client *http.Client, field strin
 			return probeOutcome{verify.StatusFail, fmt.Sprintf("%s first succeeded %s after the start, later than the %s deadline (%s); fix: start serving sooner or raise %s.initialDelaySeconds",
 				target, seconds(elapsed), seconds(deadline), describeDeadline(p), field)}
 		case elapsed > deadline:
-			return probeOutcome{verify.StatusFail, fmt.Sprintf("%s did not succeed within %s of the start (%s); last attempt: %v; fix: serve the probe without authentication and without calls to the platform, and respond within %s",
-				target, seconds(deadline), describeDeadline(p), s.redactError(err), seconds(p.Timeout()))}
+			return probeOutcome{verify.StatusFail, fmt.Sprintf("%s did not succeed within %s of the start (%s); last attempt: %v; fix: %s",
+				target, seconds(deadline), describeDeadline(p), s.redactError(err), probeFix(field, p, err))}
 		}
 
 		select {
@@ -157,7 +157,7 @@ func (s *session) probeOnce(ctx context.Context, client *http.Client, p *manifes
 			return err
 		}
 		if status < 200 || status > 399 {
-			return fmt.Errorf("the service returned status %d", status)
+			return &statusError{status: status}
 		}
 		return nil
 
@@ -172,13 +172,31 @@ func (s *session) probeOnce(ctx context.Context, client *http.Client, p *manifes
 	case p.Exec != nil:
 		output, err := s.runc(ctx, append([]string{"exec", s.containerID}, p.Exec.Command...)...).CombinedOutput()
 		if err != nil {
-			return commandError("runc exec", err, output)
+			return execError(ctx, p.Exec.Command[0], commandError("runc exec", err, output), output)
 		}
 		return nil
 
 	default:
 		return fmt.Errorf("the probe has no httpGet, tcpSocket or exec")
 	}
+}
+
+// execError classifies the failure of runc exec: the program was not found, the command
+// timed out, or it exited with a status other than 0.
+func execError(ctx context.Context, program string, err error, output []byte) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("%w: %w", ctxErr, err)
+	}
+
+	// runc 1.1.5 reports a program it cannot start as `exec failed: unable to start container
+	// process: exec: "/bin/true": stat /bin/true: no such file or directory`.
+	text := string(output)
+	if strings.Contains(text, "unable to start container process") {
+		notFound := strings.Contains(text, "no such file or directory") || strings.Contains(text, "executable file not found")
+		return &programStartError{program: program, notFound: notFound, err: err}
+	}
+
+	return &exitStatusError{err: err}
 }
 
 // get sends GET url through client and returns the status and the response, headers

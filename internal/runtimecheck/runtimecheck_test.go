@@ -245,8 +245,26 @@ func TestRunProbeNotFound(t *testing.T) {
 	report := run(t, zipPath, require)
 
 	wantStatus(t, report, runtimecheck.CheckReadiness, verify.StatusFail, "status 404")
-	wantStatus(t, report, runtimecheck.CheckReadiness, verify.StatusFail, "/nope")
+	wantStatus(t, report, runtimecheck.CheckReadiness, verify.StatusFail, "fix: the service has no route for /nope")
 	wantStatus(t, report, runtimecheck.CheckLiveness, verify.StatusPass, "TCP connection to 127.0.0.1:80")
+	wantStatus(t, report, runtimecheck.CheckStop, verify.StatusPass, "status 0")
+}
+
+func TestRunExecProbeMissingProgram(t *testing.T) {
+	t.Parallel()
+	require := requireRuntime(t)
+
+	// The distroless-style base has no coreutils, so runc cannot find /bin/true.
+	zipPath := withManifest(t, packaged(t), func(document map[string]any) {
+		liveness := fastProbe("/health")
+		delete(liveness, "httpGet")
+		liveness["exec"] = map[string]any{"command": []string{"/bin/true"}}
+		document["livenessProbe"] = liveness
+	})
+	report := run(t, zipPath, require)
+
+	wantStatus(t, report, runtimecheck.CheckLiveness, verify.StatusFail, `fix: the image has no program "/bin/true"`)
+	wantStatus(t, report, runtimecheck.CheckReadiness, verify.StatusPass, "GET http://127.0.0.1:80/health")
 	wantStatus(t, report, runtimecheck.CheckStop, verify.StatusPass, "status 0")
 }
 
@@ -392,7 +410,8 @@ func leftovers(t *testing.T) []string {
 	folders, _ := filepath.Glob(filepath.Join(os.TempDir(), "runtimecheck-*"))
 	var found []string
 	for _, path := range append(namespaces, folders...) {
-		if !strings.HasPrefix(path, fixtureDir) {
+		// Skip the fixture folders of this and of any other test process running at the same time.
+		if !strings.HasPrefix(filepath.Base(path), "runtimecheck-test-") {
 			found = append(found, path)
 		}
 	}
