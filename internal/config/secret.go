@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // mask replaces every secret value that is shown or logged.
@@ -53,11 +55,23 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 // Reveal returns the value itself, for the one place that sends it: an Authorization header.
 func (s Secret) Reveal() string { return string(s) }
 
-// secretNameParts are the parts of a parameter or header name that mark its value as a secret.
-var secretNameParts = []string{"password", "passwd", "pwd", "secret", "token", "key", "auth", "credential", "session", "cookie", "signature"}
+// secretNameParts mark a name as a secret's wherever they appear in it, as in
+// "access_token" or "JSESSIONID". They seldom occur inside harmless words.
+var secretNameParts = []string{
+	"password", "passwd", "passphrase", "passcode", "pwd", "secret", "token", "jwt", "bearer",
+	"apikey", "credential", "session", "cookie", "signature",
+}
+
+// secretNameWords mark a name as a secret's only as a whole word of it, because they are
+// also parts of harmless words: "pass" of "passenger", "sig" of "signal", "sid" of
+// "inside", "pin" of "spinner", "otp" of "footprint".
+var secretNameWords = []string{"pass", "sig", "sid", "pin", "otp"}
 
 // IsSecretName reports whether a query parameter or field called name probably holds a
-// secret, such as "password", "access_token" or "apiKey". The check is case-insensitive.
+// secret, such as "password", "access_token", "apiKey", "jwt" or "authorization". The
+// check is case-insensitive. A word that ends in "key" counts as a secret's, as in
+// "X-Api-Key" or "accessKey". "auth" counts as a secret's everywhere except in "author"
+// and "authority", so "oauth_token" and "authToken" are masked but "author" is not.
 func IsSecretName(name string) bool {
 	lower := strings.ToLower(name)
 	for _, part := range secretNameParts {
@@ -65,7 +79,72 @@ func IsSecretName(name string) bool {
 			return true
 		}
 	}
+	if containsAuth(lower) {
+		return true
+	}
+
+	for _, word := range nameWords(name) {
+		if strings.HasSuffix(word, "key") || slices.Contains(secretNameWords, word) {
+			return true
+		}
+	}
 	return false
+}
+
+// containsAuth reports whether the lowercase name contains "auth" other than as the start
+// of "author" or "authority". "authorization" and "authorisation" count.
+func containsAuth(lower string) bool {
+	for rest := lower; ; {
+		i := strings.Index(rest, "auth")
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len("auth"):]
+
+		authorWord := strings.HasPrefix(rest, "or") && !strings.HasPrefix(rest, "oriz") && !strings.HasPrefix(rest, "oris")
+		if !authorWord {
+			return true
+		}
+	}
+}
+
+// nameWords splits a name into lowercase words at every character that is neither a letter
+// nor a digit and at camel-case boundaries: "X-Api-Key", "apiKey" and "APIKey" all end in
+// the word "key".
+func nameWords(name string) []string {
+	var words []string
+	runes := []rune(name)
+	start := 0
+	flush := func(end int) {
+		if end > start {
+			words = append(words, strings.ToLower(string(runes[start:end])))
+		}
+	}
+
+	for i, r := range runes {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			flush(i)
+			start = i + 1
+			continue
+		}
+		if i > start && unicode.IsUpper(r) && startsCamelWord(runes, i) {
+			flush(i)
+			start = i
+		}
+	}
+	flush(len(runes))
+	return words
+}
+
+// startsCamelWord reports whether the upper-case letter at i starts a new word: after a
+// lower-case letter or digit ("apiKey"), or as the last capital of an acronym followed by a
+// lower-case letter ("APIKey").
+func startsCamelWord(runes []rune, i int) bool {
+	previous := runes[i-1]
+	if unicode.IsLower(previous) || unicode.IsDigit(previous) {
+		return true
+	}
+	return unicode.IsUpper(previous) && i+1 < len(runes) && unicode.IsLower(runes[i+1])
 }
 
 // RedactURL returns rawURL with its user information and the values of secret-like query

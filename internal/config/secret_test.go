@@ -97,12 +97,44 @@ func TestRedactQuery(t *testing.T) {
 		{"Password=x&user=bob", "Password=REDACTED&user=bob"},
 		{"pass%77ord=x", "pass%77ord=REDACTED"},
 		{"apiKey=1&sessionId=2&jwt_token=3", "apiKey=REDACTED&sessionId=REDACTED&jwt_token=REDACTED"},
+		{"jwt=eyJ&author=ann&authorization=x&sig=s", "jwt=REDACTED&author=ann&authorization=REDACTED&sig=REDACTED"},
 		{"token", "token=REDACTED"},
 		{"%zz=secret&a=b", "REDACTED&a=b"},
 	}
 	for _, tt := range tests {
 		if got := RedactQuery(tt.in); got != tt.want {
 			t.Errorf("RedactQuery(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestIsSecretName(t *testing.T) {
+	t.Parallel()
+
+	secret := []string{
+		"password", "Password", "user_password", "passwd", "pwd", "pass", "passphrase", "passcode",
+		"secret", "client_secret", "token", "access_token", "refreshToken", "tfatoken", "XSRF-TOKEN",
+		"jwt", "JWT", "id_jwt", "bearer",
+		"key", "apiKey", "api_key", "apikey", "X-Api-Key", "APIKey", "accessKey", "subscription-key",
+		"auth", "Authorization", "authorisation", "auth_token", "authToken", "x-auth", "oauth", "basicAuth", "authn",
+		"session", "sessionId", "JSESSIONID", "sid", "credential", "credentials", "cookie",
+		"signature", "X-Amz-Signature", "sig", "otp", "pin",
+	}
+	harmless := []string{
+		"author", "Author", "authors", "coauthor", "authority", "authored",
+		"keyboard", "keyword", "keys",
+		"signal", "design", "assignment", "passenger", "bypass", "compass",
+		"inside", "side", "spinner", "footprint",
+		"type", "pageSize", "currentPage", "count", "name", "userName", "deviceId", "tenant", "q", "",
+	}
+	for _, name := range secret {
+		if !IsSecretName(name) {
+			t.Errorf("IsSecretName(%q) = false, want true", name)
+		}
+	}
+	for _, name := range harmless {
+		if IsSecretName(name) {
+			t.Errorf("IsSecretName(%q) = true, want false", name)
 		}
 	}
 }
