@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -250,9 +252,81 @@ func TestRegistryPullThenOffline(t *testing.T) {
 
 func TestRegistryRejectsTag(t *testing.T) {
 	t.Parallel()
-	_, err := baseimage.Resolve(t.Context(), "127.0.0.1:1/base/static:latest", baseimage.Options{CacheDir: t.TempDir()})
-	if err == nil || !strings.Contains(err.Error(), "not pinned by digest") {
-		t.Fatalf("error = %v, want a digest requirement", err)
+
+	tests := []struct {
+		name string
+		spec string
+	}{
+		{"tag", "127.0.0.1:1/base/static:latest"},
+		{"no tag", "gcr.io/distroless/static-debian13"},
+		{"docker hub tag", "library/alpine:3.20"},
+		{"localhost", "localhost/base"},
+	}
+
+	for _, test := range tests {
+		t.Run(test.name, func(t *testing.T) {
+			t.Parallel()
+
+			_, err := baseimage.Resolve(t.Context(), test.spec, baseimage.Options{CacheDir: t.TempDir()})
+			if err == nil {
+				t.Fatal("resolve succeeded, want a digest requirement")
+			}
+			for _, want := range []string{
+				"not pinned by digest",
+				"go run github.com/google/go-containerregistry/cmd/crane@v0.22.1 digest " + test.spec,
+				"docker://" + test.spec,
+			} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not contain %q", err, want)
+				}
+			}
+			if strings.Contains(err.Error(), "could not parse reference") {
+				t.Errorf("error %q reports a parse failure", err)
+			}
+		})
+	}
+}
+
+func TestLayoutFolderMissing(t *testing.T) {
+	t.Parallel()
+
+	empty := t.TempDir()
+	file := filepath.Join(t.TempDir(), "base.tar")
+	if err := os.WriteFile(file, []byte("not a folder"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name string
+		spec string
+		want string
+	}{
+		{"relative", "./nonexistent", "base image folder ./nonexistent does not exist"},
+		{"parent", "../nonexistent/layout", "base image folder ../nonexistent/layout does not exist"},
+		{"absolute", "/nonexistent/layout", "base image folder /nonexistent/layout does not exist"},
+		{"tilde", "~/layouts/base", "nothing expanded the ~"},
+		{"oci prefix", "oci:./nonexistent", "base image folder ./nonexistent does not exist"},
+		{"bare folder", "layouts/base", "base image folder layouts/base does not exist"},
+		{"no oci-layout", empty, "has no oci-layout file"},
+		{"oci prefix no oci-layout", "oci:" + empty, "has no oci-layout file"},
+		{"file", file, "is a file, not an OCI layout folder"},
+	}
+
+	for _, test := range tests {
+		t.Run(test.name, func(t *testing.T) {
+			t.Parallel()
+
+			_, err := baseimage.Resolve(t.Context(), test.spec, baseimage.Options{CacheDir: t.TempDir()})
+			if err == nil {
+				t.Fatal("resolve succeeded, want an error")
+			}
+			if !strings.Contains(err.Error(), test.want) {
+				t.Errorf("error %q does not contain %q", err, test.want)
+			}
+			if strings.Contains(err.Error(), "could not parse reference") {
+				t.Errorf("error %q reports a parse failure", err)
+			}
+		})
 	}
 }
 
@@ -282,6 +356,56 @@ func TestRegistryUnreachableFailsFast(t *testing.T) {
 	if elapsed > 10*time.Second {
 		t.Errorf("failing took %v, want a few seconds", elapsed)
 	}
+}
+
+// TestRegistryNeverAnswers points the pull at a listener that accepts connections and never
+// sends a byte, the worst case for the timeouts.
+func TestRegistryNeverAnswers(t *testing.T) {
+	t.Parallel()
+
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { listener.Close() })
+
+	var accepted []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			conn, err := listener.Accept()
+			if err != nil {
+				return
+			}
+			accepted = append(accepted, conn)
+		}
+	}()
+	t.Cleanup(func() {
+		listener.Close()
+		<-done
+		for _, conn := range accepted {
+			conn.Close()
+		}
+	})
+
+	ref := listener.Addr().String() + "/base/static@sha256:" + strings.Repeat("a", 64)
+	start := time.Now()
+	_, err = baseimage.Resolve(t.Context(), ref, baseimage.Options{CacheDir: t.TempDir()})
+	elapsed := time.Since(start)
+
+	if err == nil {
+		t.Fatal("resolve succeeded, want an error")
+	}
+	for _, want := range []string{"is unreachable", "BASE=builtin"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	if elapsed > 12*time.Second {
+		t.Errorf("failing took %v, want about 6 s (the response header timeout)", elapsed)
+	}
+	t.Logf("failed after %v: %v", elapsed, err)
 }
 
 func TestLayoutFolder(t *testing.T) {

@@ -25,11 +25,18 @@ var Platform = v1.Platform{OS: "linux", Architecture: "amd64"}
 // refAnnotation records, in the cache's index, which reference an image was pulled for.
 const refAnnotation = "org.opencontainers.image.ref.name"
 
-// Timeouts for reaching a registry: a build that cannot reach one fails within seconds.
+// Timeouts for reaching a registry, so that a build that cannot reach one fails within
+// about ten seconds. go-containerregistry v0.22.1 pings a registry on a loopback or private
+// address over HTTPS and, 300 ms later, over HTTP in parallel. One that accepts connections
+// but never responds therefore fails after about 6.3 s: 0.3 s plus the response header timeout.
 const (
-	dialTimeout           = 5 * time.Second
-	responseHeaderTimeout = 15 * time.Second
+	dialTimeout           = 4 * time.Second
+	tlsHandshakeTimeout   = 4 * time.Second
+	responseHeaderTimeout = 6 * time.Second
 )
+
+// craneDigest is a command that prints an image's digest and needs only Go.
+const craneDigest = "go run github.com/google/go-containerregistry/cmd/crane@v0.22.1 digest"
 
 // Options configures Resolve.
 type Options struct {
@@ -60,6 +67,9 @@ func DefaultCacheDir() (string, error) {
 //   - "" or "builtin": the base assembled from pinned inputs (see Builtin);
 //   - a path to an OCI layout folder (one that holds an oci-layout file), or "oci:PATH";
 //   - a registry reference pinned by digest, pulled once into the cache.
+//
+// A spec that looks like a path (see looksLikePath) is read as a folder, so a missing
+// folder is reported as missing rather than as an invalid registry reference.
 func Resolve(ctx context.Context, spec string, opts Options) (Resolved, error) {
 	switch {
 	case spec == "" || spec == BuiltinName:
@@ -67,19 +77,46 @@ func Resolve(ctx context.Context, spec string, opts Options) (Resolved, error) {
 		return Resolved{Image: img, Description: BuiltinName}, err
 	case strings.HasPrefix(spec, "oci:"):
 		return fromLayout(strings.TrimPrefix(spec, "oci:"))
-	case isLayout(spec):
+	case looksLikePath(spec):
 		return fromLayout(spec)
 	}
 	return fromRegistry(ctx, spec, opts)
 }
 
-func isLayout(path string) bool {
-	info, err := os.Stat(filepath.Join(path, "oci-layout"))
-	return err == nil && info.Mode().IsRegular()
+// looksLikePath reports whether spec names a local folder rather than a registry
+// reference: it starts with /, ./, ../ or ~, it exists on disk, or it has a slash without
+// a registry host before it (a host has a dot or a port, or is localhost) and no tag or
+// digest. "library/alpine" is therefore read as a folder, but it would be rejected as a
+// registry reference too, because it is not pinned by digest.
+func looksLikePath(spec string) bool {
+	if spec == "." || spec == ".." {
+		return true
+	}
+	for _, prefix := range []string{"/", "./", "../", "~", `.\`, `..\`} {
+		if strings.HasPrefix(spec, prefix) {
+			return true
+		}
+	}
+	if strings.ContainsRune(spec, '\\') {
+		return true
+	}
+	if _, err := os.Stat(spec); err == nil {
+		return true
+	}
+
+	host, rest, found := strings.Cut(spec, "/")
+	if !found || strings.ContainsAny(host, ".:") || host == "localhost" {
+		return false
+	}
+	return !strings.ContainsAny(rest, ":@")
 }
 
 // fromLayout reads the linux/amd64 image of a local OCI layout folder.
 func fromLayout(dir string) (Resolved, error) {
+	if err := checkLayoutFolder(dir); err != nil {
+		return Resolved{}, err
+	}
+
 	index, err := layout.ImageIndexFromPath(dir)
 	if err != nil {
 		return Resolved{}, fmt.Errorf("reading OCI layout %s: %w (expected a folder with oci-layout and index.json, as written by skopeo copy or crane pull --format=oci)", dir, err)
@@ -89,6 +126,28 @@ func fromLayout(dir string) (Resolved, error) {
 		return Resolved{}, fmt.Errorf("OCI layout %s: %w", dir, err)
 	}
 	return Resolved{Image: img, Description: "oci:" + dir}, nil
+}
+
+// checkLayoutFolder reports a missing folder or a folder without an oci-layout file.
+func checkLayoutFolder(dir string) error {
+	const fix = "write an OCI layout there, for example with skopeo copy docker://<ref> oci:<folder>, or set BASE to builtin or to a registry reference pinned by digest"
+
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist) && strings.HasPrefix(dir, "~"):
+		return fmt.Errorf("base image folder %s does not exist, because nothing expanded the ~; fix: use $HOME or an absolute path", dir)
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("base image folder %s does not exist; fix: check the path, or %s", dir, fix)
+	case err != nil:
+		return fmt.Errorf("reading base image folder %s: %w", dir, err)
+	case !info.IsDir():
+		return fmt.Errorf("base image %s is a file, not an OCI layout folder; fix: %s", dir, fix)
+	}
+
+	if _, err := os.Stat(filepath.Join(dir, "oci-layout")); err != nil {
+		return fmt.Errorf("base image folder %s has no oci-layout file, so it is not an OCI image layout; fix: %s", dir, fix)
+	}
+	return nil
 }
 
 // platformImage finds the linux/amd64 image in index, descending into nested indexes.
@@ -142,12 +201,15 @@ func checkPlatform(img v1.Image) error {
 // fromRegistry returns the image for a digest-pinned reference from the cache, pulling it
 // into the cache first when it is not there yet.
 func fromRegistry(ctx context.Context, spec string, opts Options) (Resolved, error) {
-	ref, err := name.ParseReference(spec, name.StrictValidation)
+	// Without name.StrictValidation a reference without tag or digest parses with the tag
+	// latest, so that the digest check below can name the problem.
+	ref, err := name.ParseReference(spec)
 	if err != nil {
 		return Resolved{}, fmt.Errorf("invalid base image %q: %w (use %q, a local OCI layout folder, or a registry reference pinned by digest such as gcr.io/distroless/static-debian13@sha256:...)", spec, err, BuiltinName)
 	}
 	if _, ok := ref.(name.Digest); !ok {
-		return Resolved{}, fmt.Errorf("base image %q is not pinned by digest: add @sha256:<digest> (for example from `crane digest %s`) so that every build uses the same bytes", spec, spec)
+		return Resolved{}, fmt.Errorf("base image %q is not pinned by digest: add @sha256:<digest> so that every build uses the same bytes; print the digest with `%s %s` or `skopeo inspect --format '{{.Digest}}' docker://%s`",
+			spec, craneDigest, spec, spec)
 	}
 
 	cacheDir := opts.CacheDir
@@ -209,7 +271,7 @@ func pull(ctx context.Context, ref name.Reference, transport http.RoundTripper) 
 		transport = &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
 			DialContext:           (&net.Dialer{Timeout: dialTimeout}).DialContext,
-			TLSHandshakeTimeout:   dialTimeout,
+			TLSHandshakeTimeout:   tlsHandshakeTimeout,
 			ResponseHeaderTimeout: responseHeaderTimeout,
 		}
 	}
