@@ -362,6 +362,7 @@ func TestBinaryInvalidConfiguration(t *testing.T) {
 	t.Parallel()
 
 	p := startBinary(t, map[string]string{
+		"SERVER_ADDRESS":         "999.1.1.1",
 		"SERVER_PORT":            "eighty",
 		"TZ":                     "Europe/Atlantis",
 		"C8Y_BOOTSTRAP_PASSWORD": "planted-bootstrap-secret",
@@ -371,7 +372,7 @@ func TestBinaryInvalidConfiguration(t *testing.T) {
 	}
 
 	message, _ := p.waitFor(t, "service failed")["error"].(string)
-	for _, part := range []string{`SERVER_PORT="eighty"`, `TZ="Europe/Atlantis"`} {
+	for _, part := range []string{`SERVER_ADDRESS="999.1.1.1"`, `SERVER_PORT="eighty"`, `TZ="Europe/Atlantis"`} {
 		if !strings.Contains(message, part) {
 			t.Errorf("error %q does not contain %q", message, part)
 		}

@@ -20,8 +20,9 @@ const (
 // Config holds every variable the service reads. An empty field means the variable was not
 // set, as in a local run outside the platform.
 type Config struct {
-	// Address is the interface the server listens on, from SERVER_ADDRESS. Empty means all
-	// interfaces, which the platform needs. Local runs and tests set 127.0.0.1.
+	// Address is the interface the server listens on, from SERVER_ADDRESS: an IP address or
+	// a host name, without a port. Empty means all interfaces, which the platform needs.
+	// Local runs and tests set 127.0.0.1.
 	Address string
 	Port    int // SERVER_PORT, 80 when unset; 0 picks a free port
 
@@ -76,7 +77,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	l := loader{lookup: lookup}
 
 	cfg := Config{
-		Address:           l.get("SERVER_ADDRESS"),
+		Address:           l.listenAddress("SERVER_ADDRESS"),
 		Port:              l.port("SERVER_PORT", 80, 0),
 		BaseURL:           l.url("C8Y_BASEURL"),
 		BaseURLMQTT:       l.url("C8Y_BASEURL_MQTT"),
@@ -124,6 +125,55 @@ func (l *loader) get(name string) string {
 func (l *loader) fail(format string, args ...any) {
 	l.problems = append(l.problems, fmt.Errorf(format, args...))
 }
+
+// listenAddress reads the address to listen on: an IP address, with or without the brackets
+// of an IPv6 address, or a host name, without a port. The brackets are removed.
+func (l *loader) listenAddress(name string) string {
+	value := l.get(name)
+	host := value
+	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	}
+	if host == "" {
+		return ""
+	}
+
+	if _, err := netip.ParseAddr(host); err == nil {
+		return host
+	}
+	if isHostName(host) {
+		return host
+	}
+	l.fail("%s=%q is neither an IP address nor a host name: set an address of this machine such as 127.0.0.1 or ::1, or a host name such as localhost, without a port (the port goes in SERVER_PORT), or unset it to listen on all interfaces", name, value)
+	return ""
+}
+
+// isHostName reports whether name is a DNS host name: dot-separated labels of letters,
+// digits and inner hyphens, at most 63 characters each and 253 in all. The last label must
+// not be all digits, so a mistyped IPv4 address such as 999.1.1.1 is rejected.
+func isHostName(name string) bool {
+	name = strings.TrimSuffix(name, ".")
+	if name == "" || len(name) > 253 {
+		return false
+	}
+
+	labels := strings.Split(name, ".")
+	for _, label := range labels {
+		if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !isASCIILetter(r) && !isASCIIDigit(r) && r != '-' {
+				return false
+			}
+		}
+	}
+	return strings.ContainsFunc(labels[len(labels)-1], func(r rune) bool { return !isASCIIDigit(r) })
+}
+
+func isASCIILetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
+
+func isASCIIDigit(r rune) bool { return r >= '0' && r <= '9' }
 
 // port reads a port number, min to 65535, or returns fallback when the variable is unset.
 func (l *loader) port(name string, fallback, min int) int {

@@ -112,6 +112,10 @@ func TestLoadInvalid(t *testing.T) {
 		name, value string
 		fix         string // a part of the message that tells what to do
 	}{
+		{"SERVER_ADDRESS", "999.1.1.1", "neither an IP address nor a host name"},
+		{"SERVER_ADDRESS", "127.0.0.1:8080", "without a port"},
+		{"SERVER_ADDRESS", "http://localhost", "unset it to listen on all interfaces"},
+		{"SERVER_ADDRESS", "-bad-.example", "such as localhost"},
 		{"SERVER_PORT", "http", "whole number from 0 to 65535"},
 		{"SERVER_PORT", "65536", "whole number from 0 to 65535"},
 		{"SERVER_PORT", "-1", "whole number from 0 to 65535"},
@@ -194,6 +198,32 @@ func TestLoadErrorHidesCredentials(t *testing.T) {
 	for _, name := range []string{"C8Y_BASEURL", "PROXY_HTTP_HOST"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not name %s", err, name)
+		}
+	}
+}
+
+func TestLoadServerAddress(t *testing.T) {
+	t.Parallel()
+
+	tests := []struct{ value, want string }{
+		{"", ""},
+		{"127.0.0.1", "127.0.0.1"},
+		{"0.0.0.0", "0.0.0.0"},
+		{"::1", "::1"},
+		{"[::1]", "::1"},
+		{"fe80::1%eth0", "fe80::1%eth0"},
+		{"localhost", "localhost"},
+		{"service.internal.", "service.internal."},
+		{"hello-microservice", "hello-microservice"},
+	}
+	for _, tt := range tests {
+		cfg, err := Load(env(map[string]string{"SERVER_ADDRESS": tt.value}))
+		if err != nil {
+			t.Errorf("Load with SERVER_ADDRESS=%q: %v", tt.value, err)
+			continue
+		}
+		if cfg.Address != tt.want {
+			t.Errorf("SERVER_ADDRESS=%q: Address = %q, want %q", tt.value, cfg.Address, tt.want)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"syscall"
 	"time"
 
 	"hello-microservice/internal/config"
@@ -73,16 +74,34 @@ func Run(ctx context.Context, opts Options) error {
 	return Serve(ctx, listener, opts)
 }
 
-// Listen binds the TCP port of cfg, on all interfaces unless cfg.Address is set.
+// Listen binds the TCP port of cfg, on all interfaces unless cfg.Address is set. Its error
+// says how to fix the configuration for the usual causes.
 func Listen(ctx context.Context, cfg config.Config) (net.Listener, error) {
 	address := net.JoinHostPort(cfg.Address, strconv.Itoa(cfg.Port))
 
 	var listenConfig net.ListenConfig
 	listener, err := listenConfig.Listen(ctx, "tcp", address)
 	if err != nil {
-		return nil, fmt.Errorf("listening on %s failed, so the service cannot start: stop the process that uses the port or set SERVER_PORT to a free one: %w", address, err)
+		return nil, fmt.Errorf("listening on %s failed, so the service cannot start: %s: %w", address, listenAdvice(err), err)
 	}
 	return listener, nil
+}
+
+// listenAdvice returns the cause and the fix of a failure to listen.
+func listenAdvice(err error) string {
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return "the port is in use: stop the process that uses it, or set SERVER_PORT to a free port (PORT=... with go tool task run or dev)"
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return "the address is not one of this machine's: set SERVER_ADDRESS to an address of one of its interfaces, such as 127.0.0.1, or unset it to listen on all interfaces"
+	case errors.Is(err, syscall.EACCES):
+		return "ports below 1024 need root or the NET_BIND_SERVICE capability: set SERVER_PORT to 1024 or above for a local run (PORT=... with go tool task run or dev)"
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return "the host name in SERVER_ADDRESS does not resolve: set an IP address of this machine, such as 127.0.0.1, or unset it to listen on all interfaces"
+	}
+	return "check SERVER_ADDRESS and SERVER_PORT"
 }
 
 // Serve serves HTTP on listener until ctx is done. It then stops accepting, lets the

@@ -235,10 +235,30 @@ func TestListenPortInUse(t *testing.T) {
 		listener.Close()
 		t.Fatalf("Listen on the busy port %d succeeded", port)
 	}
-	for _, part := range []string{"127.0.0.1:" + strconv.Itoa(port), "SERVER_PORT", "address already in use"} {
+	for _, part := range []string{"127.0.0.1:" + strconv.Itoa(port), "address already in use", "set SERVER_PORT to a free port", "PORT=... with go tool task run or dev"} {
 		if !strings.Contains(err.Error(), part) {
 			t.Errorf("error %q does not contain %q", err, part)
 		}
+	}
+}
+
+func TestListenForeignAddress(t *testing.T) {
+	t.Parallel()
+
+	// 192.0.2.1 is reserved for documentation (RFC 5737), so no interface has it. Binding it
+	// sends nothing over the network.
+	listener, err := Listen(t.Context(), config.Config{Address: "192.0.2.1", Port: 0})
+	if err == nil {
+		listener.Close()
+		t.Skip("this machine lets a process bind an address it does not have (net.ipv4.ip_nonlocal_bind)")
+	}
+	for _, part := range []string{"192.0.2.1:0", "not one of this machine's", "SERVER_ADDRESS"} {
+		if !strings.Contains(err.Error(), part) {
+			t.Errorf("error %q does not contain %q", err, part)
+		}
+	}
+	if strings.Contains(err.Error(), "stop the process") {
+		t.Errorf("error %q blames another process for an address that cannot be bound", err)
 	}
 }
 
