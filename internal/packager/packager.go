@@ -32,6 +32,10 @@ type Options struct {
 
 	// BaseCacheDir keeps pulled registry bases. Empty means baseimage.DefaultCacheDir.
 	BaseCacheDir string
+
+	// Progress receives one line after each step: the manifest check, the start of the
+	// build, the archive check and the written ZIP. Nil means no progress lines.
+	Progress func(line string)
 }
 
 // Result describes a written ZIP.
@@ -44,8 +48,23 @@ type Result struct {
 }
 
 // Package checks the manifest, builds the image and writes OutDir/<name>.zip. On failure
-// it leaves nothing new in OutDir.
+// it leaves nothing new in OutDir. When ctx is canceled, or a signal stops the go command
+// of the build, the error is an *InterruptedError.
 func Package(ctx context.Context, opts Options) (Result, error) {
+	result, err := packageZIP(ctx, opts)
+	if err != nil && interrupted(ctx, err) {
+		return Result{}, newInterruptedError(ctx, opts, err)
+	}
+
+	return result, err
+}
+
+func packageZIP(ctx context.Context, opts Options) (Result, error) {
+	progress := opts.Progress
+	if progress == nil {
+		progress = func(string) {}
+	}
+
 	dir, err := filepath.Abs(opts.Dir)
 	if err != nil {
 		return Result{}, fmt.Errorf("resolving project folder %s: %w", opts.Dir, err)
@@ -69,8 +88,23 @@ func Package(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("making the image tag from name %q and version %q: %w", m.Name, m.Version, err)
 	}
+	progress(fmt.Sprintf("checked %s: %s %s", ManifestName, m.Name, m.Version))
 
-	img, base, err := buildImage(ctx, dir, m.Version, opts)
+	cfg, err := loadKoConfig(dir)
+	if err != nil {
+		return Result{}, err
+	}
+	spec := opts.Base
+	if spec == "" {
+		spec = cfg.BaseImage
+	}
+	base, err := baseimage.Resolve(ctx, spec, baseimage.Options{CacheDir: opts.BaseCacheDir})
+	if err != nil {
+		return Result{}, err
+	}
+
+	progress(fmt.Sprintf("building the image with ko for %s on %s", baseimage.Platform, base.Description))
+	img, err := buildImage(ctx, dir, m.Version, cfg, spec, base)
 	if err != nil {
 		return Result{}, err
 	}
@@ -80,28 +114,17 @@ func Package(ctx context.Context, opts Options) (Result, error) {
 	}
 
 	zipPath := filepath.Join(outDir, m.Name+".zip")
-	size, err := writeZIP(ctx, zipPath, manifestBytes, tag, img)
+	size, err := writeZIP(ctx, zipPath, manifestBytes, tag, img, progress)
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{ZIPPath: zipPath, ZIPSize: size, Tag: tag.String(), ImageID: imageID, Base: base}, nil
+	progress("wrote " + zipPath)
+
+	return Result{ZIPPath: zipPath, ZIPSize: size, Tag: tag.String(), ImageID: imageID, Base: base.Description}, nil
 }
 
-// buildImage builds the module's main package with ko onto the selected base.
-func buildImage(ctx context.Context, dir, version string, opts Options) (v1.Image, string, error) {
-	cfg, err := loadKoConfig(dir)
-	if err != nil {
-		return nil, "", err
-	}
-
-	spec := opts.Base
-	if spec == "" {
-		spec = cfg.BaseImage
-	}
-	base, err := baseimage.Resolve(ctx, spec, baseimage.Options{CacheDir: opts.BaseCacheDir})
-	if err != nil {
-		return nil, "", err
-	}
+// buildImage builds the module's main package with ko onto base, which spec selected.
+func buildImage(ctx context.Context, dir, version string, cfg koConfig, spec string, base baseimage.Resolved) (v1.Image, error) {
 	baseRef, err := name.ParseReference("hello-microservice-base:" + baseimage.BuiltinName)
 	if spec != "" && spec != baseimage.BuiltinName {
 		if ref, perr := name.ParseReference(spec); perr == nil {
@@ -109,12 +132,12 @@ func buildImage(ctx context.Context, dir, version string, opts Options) (v1.Imag
 		}
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("naming the base image: %w", err)
+		return nil, fmt.Errorf("naming the base image: %w", err)
 	}
 
 	importPath, err := mainImportPath(ctx, dir, cfg)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	builder, err := build.NewGo(ctx, dir,
 		build.WithPlatforms(baseimage.Platform.String()),
@@ -131,18 +154,18 @@ func buildImage(ctx context.Context, dir, version string, opts Options) (v1.Imag
 		build.WithDisabledSBOM(),
 	)
 	if err != nil {
-		return nil, "", fmt.Errorf("setting up ko: %w", err)
+		return nil, fmt.Errorf("setting up ko: %w", err)
 	}
 
 	result, err := builder.Build(ctx, build.StrictScheme+importPath)
 	if err != nil {
-		return nil, "", fmt.Errorf("building %s with ko: %w", importPath, err)
+		return nil, fmt.Errorf("building %s with ko: %w", importPath, err)
 	}
 	img, ok := result.(v1.Image)
 	if !ok {
-		return nil, "", fmt.Errorf("building %s with ko: got an image index, expected one linux/amd64 image", importPath)
+		return nil, fmt.Errorf("building %s with ko: got an image index, expected one linux/amd64 image", importPath)
 	}
-	return img, base.Description, nil
+	return img, nil
 }
 
 // mainImportPath returns the import path of the main package to build: the one build that

@@ -30,6 +30,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"hello-microservice/internal/baseimage"
+	"hello-microservice/internal/manifest"
 	"hello-microservice/internal/packager"
 )
 
@@ -86,9 +87,10 @@ func copyProject(t *testing.T) string {
 
 // The checkout's ZIP is built once and shared by the tests that only read it.
 var shared struct {
-	once   sync.Once
-	result packager.Result
-	err    error
+	once     sync.Once
+	result   packager.Result
+	err      error
+	progress []string // the progress lines of the build
 }
 
 func builtZIP(t *testing.T) packager.Result {
@@ -99,7 +101,11 @@ func builtZIP(t *testing.T) packager.Result {
 			shared.err = err
 			return
 		}
-		shared.result, shared.err = packager.Package(context.Background(), packager.Options{Dir: projectRoot(t), OutDir: out})
+		shared.result, shared.err = packager.Package(context.Background(), packager.Options{
+			Dir:      projectRoot(t),
+			OutDir:   out,
+			Progress: func(line string) { shared.progress = append(shared.progress, line) },
+		})
 	})
 	if shared.err != nil {
 		t.Fatalf("packaging the checkout: %v", shared.err)
@@ -458,6 +464,48 @@ func TestPackageReproducible(t *testing.T) {
 	}
 }
 
+func TestPackageProgress(t *testing.T) {
+	t.Parallel()
+	result := builtZIP(t)
+	m, err := manifest.Load(filepath.Join(projectRoot(t), "cumulocity.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	want := []string{
+		"checked cumulocity.json: " + m.Name + " " + m.Version,
+		"building the image with ko for linux/amd64 on builtin",
+		"checked the archive",
+		"wrote " + result.ZIPPath,
+	}
+	if !slices.Equal(shared.progress, want) {
+		t.Errorf("progress = %q\nwant       %q", shared.progress, want)
+	}
+}
+
+// TestPackageCanceledDuringBuild cancels while ko runs the go command, whose error ko
+// formats as "go build: signal: killed: " with an empty output.
+func TestPackageCanceledDuringBuild(t *testing.T) {
+	t.Parallel()
+	out := t.TempDir()
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	progress := func(line string) {
+		if strings.HasPrefix(line, "building the image") {
+			cancel()
+		}
+	}
+	_, err := packager.Package(ctx, packager.Options{Dir: projectRoot(t), OutDir: out, Progress: progress})
+
+	if want := "interrupted: nothing was written to " + out + "/"; err == nil || err.Error() != want {
+		t.Errorf("error = %v, want %q", err, want)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("output folder holds %d entries, want none", len(entries))
+	}
+}
+
 func TestPackageInvalidManifestWritesNothing(t *testing.T) {
 	t.Parallel()
 	dir := copyProject(t)
@@ -472,12 +520,16 @@ func TestPackageInvalidManifestWritesNothing(t *testing.T) {
 	}
 
 	out := filepath.Join(t.TempDir(), "dist")
-	_, err = packager.Package(t.Context(), packager.Options{Dir: dir, OutDir: out})
+	var progress []string
+	_, err = packager.Package(t.Context(), packager.Options{Dir: dir, OutDir: out, Progress: func(line string) { progress = append(progress, line) }})
 	if err == nil {
 		t.Fatal("packaging succeeded with an invalid name")
 	}
 	if !strings.Contains(err.Error(), `"Hello_Service"`) {
 		t.Errorf("error %q does not name the value", err)
+	}
+	if len(progress) != 0 {
+		t.Errorf("progress = %q, want no step reported", progress)
 	}
 	if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("output folder exists after a failed check: %v", err)
@@ -494,8 +546,16 @@ func TestPackageCanceledKeepsOldZIP(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := packager.Package(ctx, packager.Options{Dir: projectRoot(t), OutDir: out}); err == nil {
+	_, err := packager.Package(ctx, packager.Options{Dir: projectRoot(t), OutDir: out})
+	if err == nil {
 		t.Fatal("packaging succeeded with a canceled context")
+	}
+	if want := "interrupted: nothing was written to " + out + "/"; err.Error() != want {
+		t.Errorf("error = %q, want %q", err, want)
+	}
+	var interrupted *packager.InterruptedError
+	if !errors.As(err, &interrupted) || !errors.Is(err, context.Canceled) {
+		t.Errorf("error = %#v, want an *InterruptedError wrapping context.Canceled", err)
 	}
 
 	entries, err := os.ReadDir(out)

@@ -25,7 +25,8 @@ var zipTime = time.Date(1980, time.January, 1, 0, 0, 0, 0, time.UTC)
 
 // writeZIP writes the ZIP to a temporary file beside path and renames it into place, so
 // that path is either the complete new ZIP or untouched.
-func writeZIP(ctx context.Context, path string, manifestBytes []byte, tag name.Tag, img v1.Image) (size int64, err error) {
+// progress receives a line when the archive check passed.
+func writeZIP(ctx context.Context, path string, manifestBytes []byte, tag name.Tag, img v1.Image, progress func(string)) (size int64, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return 0, fmt.Errorf("creating output folder: %w", err)
 	}
@@ -65,6 +66,8 @@ func writeZIP(ctx context.Context, path string, manifestBytes []byte, tag name.T
 	if err := report.Err(); err != nil {
 		return 0, fmt.Errorf("checking the new %s: %w", filepath.Base(path), err)
 	}
+	progress("checked the archive")
+
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return 0, fmt.Errorf("moving the ZIP into place: %w", err)
 	}

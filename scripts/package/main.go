@@ -6,11 +6,14 @@
 //	go run ./scripts/package [-dir DIR] [-out DIR] [-base BASE]
 //
 // BASE is "builtin" (the default), a local OCI layout folder, or a registry reference
-// pinned by digest; the BASE environment variable sets it too.
+// pinned by digest; the BASE environment variable sets it too. It exits with status 1 when
+// the build fails, and with 130 on SIGINT (Ctrl-C) or 143 on SIGTERM, after removing what
+// it had started to write.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -22,14 +25,53 @@ import (
 	"hello-microservice/internal/packager"
 )
 
+// signalExitBase is added to a signal's number for the exit status, as shells do.
+const signalExitBase = 128
+
+// signalCause is the cause of the context's cancellation when a signal arrived.
+type signalCause struct {
+	signal syscall.Signal
+}
+
+func (c signalCause) Error() string {
+	return c.signal.String() + " signal received"
+}
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		received := <-signals
+		// A second Ctrl-C ends the process at once.
+		signal.Stop(signals)
+		if number, ok := received.(syscall.Signal); ok {
+			cancel(signalCause{signal: number})
+		}
+	}()
 
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "package:", err)
-		os.Exit(1)
+		os.Exit(exitStatus(context.Cause(ctx), err))
 	}
+}
+
+// exitStatus returns 128 plus the signal's number when a signal canceled the build, 130
+// (SIGINT's) when only the build's go command received one, and 1 for other errors.
+func exitStatus(cause, err error) int {
+	var received signalCause
+	if errors.As(cause, &received) {
+		return signalExitBase + int(received.signal)
+	}
+
+	var interrupted *packager.InterruptedError
+	if errors.As(err, &interrupted) {
+		return signalExitBase + int(syscall.SIGINT)
+	}
+
+	return 1
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -50,8 +92,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		log.SetOutput(io.Discard)
 	}
 
-	fmt.Fprintln(stdout, "building the image with ko for linux/amd64")
-	result, err := packager.Package(ctx, packager.Options{Dir: *dir, OutDir: *out, Base: *base})
+	result, err := packager.Package(ctx, packager.Options{
+		Dir:      *dir,
+		OutDir:   *out,
+		Base:     *base,
+		Progress: func(line string) { fmt.Fprintln(stdout, line) },
+	})
 	if err != nil {
 		return err
 	}
