@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -52,7 +53,9 @@ func New(opts Options) (http.Handler, error) {
 	}
 
 	engine.GET("/", hello)
+	engine.HEAD("/", hello)
 	engine.GET("/health", health)
+	engine.HEAD("/health", health)
 	environmentHandler, err := environment(opts.Config, opts.Version)
 	if err != nil {
 		return nil, err
@@ -130,13 +133,32 @@ func trimTrailingSlash(next http.Handler) http.Handler {
 	})
 }
 
+// Bodies of / and /health.
+const (
+	helloBody  = "Hello world!"
+	healthBody = `{"status":"UP"}`
+)
+
 func hello(c *gin.Context) {
-	c.String(http.StatusOK, "Hello world!")
+	writeFixed(c, "text/plain; charset=utf-8", helloBody)
 }
 
 // health responds to the platform's liveness and readiness probes. It must not depend on
 // anything, the platform least of all: a probe times out after one second by default,
 // and a failing liveness probe restarts the container.
 func health(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"status": "UP"})
+	writeFixed(c, "application/json; charset=utf-8", healthBody)
+}
+
+// writeFixed responds with 200 and body, with its Content-Type and Content-Length, so that
+// a HEAD request gets the headers of a GET without the body.
+func writeFixed(c *gin.Context, contentType, body string) {
+	c.Header("Content-Type", contentType)
+	c.Header("Content-Length", strconv.Itoa(len(body)))
+	c.Status(http.StatusOK)
+	if c.Request.Method == http.MethodHead {
+		c.Writer.WriteHeaderNow()
+		return
+	}
+	_, _ = c.Writer.WriteString(body)
 }

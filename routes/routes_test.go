@@ -146,6 +146,45 @@ func TestHelloWithoutEnvironment(t *testing.T) {
 	}
 }
 
+func TestHead(t *testing.T) {
+	t.Parallel()
+
+	handler, _ := newHandler(t, loadConfig(t, nil))
+	server := httptest.NewServer(handler)
+	t.Cleanup(server.Close)
+
+	for _, path := range []string{"/", "/health", "/health/"} {
+		get := serve(t, handler, http.MethodGet, path, nil)
+		head := serve(t, handler, http.MethodHead, path, nil)
+
+		if head.Code != http.StatusOK {
+			t.Errorf("HEAD %s = %d, want 200", path, head.Code)
+		}
+		if head.Body.Len() != 0 {
+			t.Errorf("HEAD %s has the body %q, want none", path, head.Body)
+		}
+		for _, name := range []string{"Content-Type", "Content-Length"} {
+			if got, want := head.Header().Get(name), get.Header().Get(name); got != want || got == "" {
+				t.Errorf("HEAD %s: %s = %q, want %q as for GET", path, name, got, want)
+			}
+		}
+
+		// Over a connection too, where net/http adds its own headers.
+		request, err := http.NewRequestWithContext(t.Context(), http.MethodHead, server.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		response, err := server.Client().Do(request)
+		if err != nil {
+			t.Fatalf("HEAD %s: %v", path, err)
+		}
+		response.Body.Close()
+		if response.StatusCode != http.StatusOK || response.ContentLength != int64(get.Body.Len()) {
+			t.Errorf("HEAD %s over HTTP = %d with Content-Length %d, want 200 with %d", path, response.StatusCode, response.ContentLength, get.Body.Len())
+		}
+	}
+}
+
 func TestNotFound(t *testing.T) {
 	t.Parallel()
 
@@ -166,8 +205,8 @@ func TestMethodNotAllowed(t *testing.T) {
 	tests := []struct {
 		method, path, allow string
 	}{
-		{http.MethodPost, "/health", "GET"},
-		{http.MethodDelete, "/", "GET"},
+		{http.MethodPost, "/health", "GET, HEAD"},
+		{http.MethodDelete, "/", "GET, HEAD"},
 		{http.MethodGet, "/echo", "POST"},
 		{http.MethodPut, "/environment/", "GET"},
 	}
