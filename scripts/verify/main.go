@@ -18,6 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -30,6 +31,9 @@ import (
 
 // errChecksFailed is returned by run when a check failed; main exits with status 1.
 var errChecksFailed = errors.New("checks failed")
+
+// manifestPath is the manifest whose name gives the default ZIP.
+const manifestPath = "cumulocity.json"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -62,11 +66,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 
 	if *zipPath == "" {
-		path, err := defaultZIPPath()
+		path, err := defaultZIPPath(manifestPath)
 		if err != nil {
 			return err
 		}
 		*zipPath = path
+	}
+	if err := explainMissingZIP(*zipPath, manifestPath); err != nil {
+		return err
 	}
 
 	report, err := verify.Archive(ctx, *zipPath)
@@ -101,12 +108,47 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	return nil
 }
 
-// defaultZIPPath returns dist/<name>.zip, where go tool task package writes the ZIP.
-func defaultZIPPath() (string, error) {
-	m, err := manifest.Load("cumulocity.json")
-	if m == nil {
-		return "", fmt.Errorf("finding the default ZIP: %w; pass the ZIP with -zip", err)
+// defaultZIPPath returns dist/<name>.zip, where go tool task package writes the ZIP, with
+// the name from the manifest at manifestPath. It returns the manifest's problem when the
+// manifest cannot be read or its name is invalid.
+func defaultZIPPath(manifestPath string) (string, error) {
+	m, err := manifest.Load(manifestPath)
+	if m == nil || hasViolation(err, "name") {
+		return "", fmt.Errorf("cannot name the default ZIP dist/<name>.zip (pass one with -zip): %w", err)
 	}
 
 	return filepath.Join("dist", m.Name+".zip"), nil
+}
+
+// explainMissingZIP returns an error naming the manifest's problem when the ZIP at zipPath
+// does not exist and the manifest at manifestPath exists but is invalid. go tool task
+// package writes no ZIP for an invalid manifest, and a missing name gives the path
+// dist/.zip, so the manifest is the thing to fix.
+func explainMissingZIP(zipPath, manifestPath string) error {
+	if _, err := os.Stat(zipPath); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+
+	_, err := manifest.Load(manifestPath)
+	if err == nil || errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+
+	return fmt.Errorf("%s does not exist, and go tool task package writes no ZIP until %s is fixed: %w", zipPath, manifestPath, err)
+}
+
+// hasViolation reports whether err is a *manifest.ValidationError with a violation of field.
+func hasViolation(err error, field string) bool {
+	var invalid *manifest.ValidationError
+	if !errors.As(err, &invalid) {
+		return false
+	}
+
+	for _, violation := range invalid.Violations {
+		if violation.Field == field {
+			return true
+		}
+	}
+
+	return false
 }
