@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -15,13 +16,29 @@ import (
 	"hello-microservice/internal/config"
 )
 
+// platformMissingKey is the gin context key of the unset platform variables ([]string)
+// of a request that RequirePlatform rejected with 503.
+const platformMissingKey = "platformMissing"
+
+// notConfiguredInterval is the least time between two warnings about a platform route
+// called without the platform variables, per route.
+const notConfiguredInterval = time.Minute
+
 // logRequests writes one line per request once it is handled: method, path, status,
 // duration, client IP, the tenant when the credentials name one, the query with secret
 // values masked, and the errors that handlers recorded with c.Error. It never logs headers,
 // which carry the caller's credentials.
 //
 // The path is the one that was routed, so /health/ is logged as /health.
-func logRequests(logger *slog.Logger) gin.HandlerFunc {
+//
+// A 503 from RequirePlatform is expected in a local run, so it is not logged as an error.
+// At most once a minute per route, the line of such a request has level Warn, lists the
+// missing variables and counts the requests of that kind since the previous warning in
+// notConfiguredSinceLastWarning. Its other lines have level Info. now is the clock of that
+// limit, and nil means time.Now.
+func logRequests(logger *slog.Logger, now func() time.Time) gin.HandlerFunc {
+	notConfigured := newWarningLimiter(notConfiguredInterval, now)
+
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
@@ -49,8 +66,63 @@ func logRequests(logger *slog.Logger) gin.HandlerFunc {
 		if status >= http.StatusInternalServerError {
 			level = slog.LevelError
 		}
+		if missing, ok := c.Get(platformMissingKey); ok {
+			level = slog.LevelInfo
+			if since, warn := notConfigured.allow(c.Request.Method + " " + c.FullPath()); warn {
+				level = slog.LevelWarn
+				attrs = append(attrs, slog.Int("notConfiguredSinceLastWarning", since))
+				if names, _ := missing.([]string); len(names) > 0 {
+					attrs = append(attrs, slog.Any("missing", names))
+				}
+			}
+		}
 		logger.LogAttrs(c.Request.Context(), level, "request", attrs...)
 	}
+}
+
+// warningLimiter lets one warning per key through per interval and counts the ones it
+// holds back. It is safe for concurrent use.
+type warningLimiter struct {
+	interval time.Duration
+	now      func() time.Time
+
+	mu   sync.Mutex
+	keys map[string]*warningState
+}
+
+type warningState struct {
+	last       time.Time // when the last warning was let through
+	suppressed int       // warnings held back since then
+}
+
+func newWarningLimiter(interval time.Duration, now func() time.Time) *warningLimiter {
+	if now == nil {
+		now = time.Now
+	}
+	return &warningLimiter{interval: interval, now: now, keys: make(map[string]*warningState)}
+}
+
+// allow reports whether a warning for key may be logged now and, if so, how many were held
+// back since the previous one. The keys must come from a small fixed set, such as routes,
+// since each stays in memory.
+func (l *warningLimiter) allow(key string) (suppressed int, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+
+	now := l.now()
+	state, known := l.keys[key]
+	if known && now.Sub(state.last) < l.interval {
+		state.suppressed++
+		return 0, false
+	}
+	if !known {
+		state = &warningState{}
+		l.keys[key] = state
+	}
+
+	suppressed = state.suppressed
+	*state = warningState{last: now}
+	return suppressed, true
 }
 
 // recoverPanics turns a panic in a handler into a 500 with the JSON error, and logs the
@@ -97,7 +169,7 @@ func limitBody(limit int64) gin.HandlerFunc {
 
 // RequirePlatform returns middleware for routes that need the platform. When any of the
 // variables names is unset, as in a local run, it responds with 503 and the JSON error
-// listing them. Without names it checks the variables of config.Config.MissingPlatform. The
+// listing them, which the request log reports as a rate-limited warning. Without names it checks the variables of config.Config.MissingPlatform. The
 // configuration does not change while the service runs, so the check happens once, here,
 // and an unknown name panics at start-up.
 func RequirePlatform(cfg config.Config, names ...string) gin.HandlerFunc {
@@ -112,7 +184,7 @@ func RequirePlatform(cfg config.Config, names ...string) gin.HandlerFunc {
 	message := "platform variables not set: " + strings.Join(missing, ", ") +
 		". Deploy the service to Cumulocity, or set them for a local run."
 	return func(c *gin.Context) {
-		_ = c.Error(errors.New(message))
+		c.Set(platformMissingKey, missing)
 		Error(c, http.StatusServiceUnavailable, "platform_not_configured", message)
 	}
 }

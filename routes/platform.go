@@ -55,6 +55,7 @@ type platformRoutes struct {
 func RegisterPlatform(r gin.IRouter, p Platform) {
 	if p.Tenants == nil {
 		unavailable := func(c *gin.Context) {
+			c.Set(platformMissingKey, []string(nil))
 			Error(c, http.StatusServiceUnavailable, "platform_not_configured", "the service has no platform connection; set the C8Y_* variables")
 		}
 		r.GET("/subscription", unavailable)

@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -40,6 +41,9 @@ type Options struct {
 	// Tenants serves /subscription, /measurements and /device. It is nil in a local run
 	// without the platform variables, where those routes respond with 503.
 	Tenants *tenants.Registry
+
+	// now is the clock of the request log's rate limits; nil means time.Now.
+	now func() time.Time
 }
 
 // New returns the service's HTTP handler with every route and middleware registered.
@@ -86,7 +90,7 @@ func newEngine(opts Options) (*gin.Engine, error) {
 		return nil, err
 	}
 
-	engine.Use(logRequests(logger), recoverPanics(logger), limitBody(maxBodyBytes))
+	engine.Use(logRequests(logger, opts.now), recoverPanics(logger), limitBody(maxBodyBytes))
 	engine.NoRoute(notFound)
 	engine.NoMethod(methodNotAllowed)
 	return engine, nil

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -444,5 +445,67 @@ func TestRequirePlatform(t *testing.T) {
 				t.Errorf("message %q lists %q, want %q", body.Message, listed, want)
 			}
 		})
+	}
+}
+
+func TestNotConfiguredLog(t *testing.T) {
+	t.Parallel()
+
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	logs := &logBuffer{}
+	handler, err := New(Options{
+		Config: loadConfig(t, nil),
+		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
+		now:    func() time.Time { return now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	steps := []struct {
+		method, path string
+		after        time.Duration // the clock moves on by this much before the request
+	}{
+		{http.MethodGet, "/subscription", 0},
+		{http.MethodGet, "/subscription", time.Second},
+		{http.MethodGet, "/subscription", 30 * time.Second},
+		{http.MethodPost, "/measurements", 0},
+		{http.MethodGet, "/subscription", time.Minute},
+	}
+	for _, step := range steps {
+		now = now.Add(step.after)
+		response := serve(t, handler, step.method, step.path, nil)
+		decodeError(t, response, http.StatusServiceUnavailable, "platform_not_configured")
+	}
+
+	lines := withMessage(logs.lines(t), "request")
+	if len(lines) != len(steps) {
+		t.Fatalf("got %d request log lines, want %d: %v", len(lines), len(steps), lines)
+	}
+	want := []struct {
+		level string
+		since float64 // notConfiguredSinceLastWarning, -1 when absent
+	}{
+		{"WARN", 0},
+		{"INFO", -1},
+		{"INFO", -1},
+		{"WARN", 0},
+		{"WARN", 2},
+	}
+	for i, line := range lines {
+		if line["level"] != want[i].level {
+			t.Errorf("line %d (%s %s): level %v, want %s", i, line["method"], line["path"], line["level"], want[i].level)
+		}
+		since, counted := line["notConfiguredSinceLastWarning"].(float64)
+		if want[i].since < 0 && counted || want[i].since >= 0 && since != want[i].since {
+			t.Errorf("line %d: notConfiguredSinceLastWarning = %v, want %v (-1 for none)", i, line["notConfiguredSinceLastWarning"], want[i].since)
+		}
+		missing, _ := line["missing"].([]any)
+		if listed := len(missing) > 0; listed != (want[i].level == "WARN") {
+			t.Errorf("line %d: missing = %v, want the variables on the warnings only", i, line["missing"])
+		}
+		if _, ok := line["errors"]; ok {
+			t.Errorf("line %d repeats the missing variables as errors: %v", i, line["errors"])
+		}
 	}
 }
