@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"hello-microservice/internal/c8y"
 	"hello-microservice/internal/c8yfake"
+	"hello-microservice/internal/config"
 	"hello-microservice/routes"
 )
 
@@ -232,25 +234,131 @@ func TestConcurrentFirstRequests(t *testing.T) {
 		f.fake.Count(http.MethodDelete, "/inventory/managedObjects/*"))
 }
 
+// createTypedDevice creates a device of the hello type without the external id, as an
+// older version of the service or a user would have, and returns its id.
+func createTypedDevice(t *testing.T, f *platformFixture, user c8yfake.Credentials, name string, isDevice bool) string {
+	t.Helper()
+	object := c8y.ManagedObject{Name: name, Type: "c8y_HelloMicroserviceDevice"}
+	if isDevice {
+		object.IsDevice = &struct{}{}
+	}
+	client := f.client.WithAuth(c8y.Credentials{Tenant: user.Tenant, User: user.User, Password: config.Secret(user.Password)})
+
+	created, err := client.CreateManagedObject(t.Context(), object)
+	if err != nil {
+		t.Fatalf("creating %q: %v", name, err)
+	}
+	return created.ID
+}
+
+func TestDeviceAdopted(t *testing.T) {
+	t.Parallel()
+	f := newPlatformFixture(t)
+	service := f.fake.Subscribe("t100")
+	alice := f.fake.AddUser("t100", "alice")
+	createTypedDevice(t, f, alice, "not a device", false)
+	oldest := createTypedDevice(t, f, alice, "hello device of an older version", true)
+	createTypedDevice(t, f, service, "a later copy", true)
+	createdBefore := f.fake.Count(http.MethodPost, "/inventory/managedObjects")
+	in := f.newInstance(nil, routes.Platform{})
+
+	shown := in.do(http.MethodGet, "/device", alice.Authorization())
+	if shown.status != http.StatusOK || shown.body["id"] != oldest {
+		t.Errorf("GET /device before adoption = %d %s, want 200 with the oldest device %s", shown.status, shown.raw, oldest)
+	}
+	if got := len(f.fake.ExternalIDs("t100")); got != 0 {
+		t.Errorf("GET /device registered %d external ids, want none", got)
+	}
+
+	for range 2 {
+		if got := in.do(http.MethodPost, "/measurements", alice.Authorization()); got.status != http.StatusCreated {
+			t.Fatalf("POST /measurements: %d %s", got.status, got.raw)
+		}
+	}
+
+	if got := f.fake.Count(http.MethodPost, "/inventory/managedObjects"); got != createdBefore {
+		t.Errorf("the service created %d managed objects, want none", got-createdBefore)
+	}
+	if got := len(devices(f.fake, "t100")); got != 2 {
+		t.Errorf("t100 has %d devices, want the 2 it had", got)
+	}
+	if got := f.fake.ExternalIDs("t100")[deviceExternalID]; got != oldest {
+		t.Errorf("external id points to %q, want the oldest device %s", got, oldest)
+	}
+	for _, m := range f.fake.Measurements("t100") {
+		if id := m["source"].(map[string]any)["id"]; id != oldest {
+			t.Errorf("a measurement has source %v, want the adopted device %s", id, oldest)
+		}
+	}
+	if !strings.Contains(f.logs.String(), `"msg":"hello device adopted"`) {
+		t.Errorf("the log does not report the adoption:\n%s", f.logs)
+	}
+}
+
+func TestDeviceAdoptionRace(t *testing.T) {
+	t.Parallel()
+	f := newPlatformFixture(t)
+	f.fake.Subscribe("t100")
+	alice := f.fake.AddUser("t100", "alice")
+	existing := createTypedDevice(t, f, alice, "hello device of an older version", true)
+	first, second := f.newInstance(nil, routes.Platform{}), f.newInstance(nil, routes.Platform{})
+	// Hold the first replica's registration of the external id while the second replica
+	// adopts the same device.
+	f.fake.Inject(c8yfake.Fault{Method: http.MethodPost, Path: "/identity/globalIds/*/externalIds", Delay: 2 * time.Second})
+
+	firstDone := make(chan reply, 1)
+	go func() { firstDone <- first.do(http.MethodPost, "/measurements", alice.Authorization()) }()
+	waitForRequest(t, f, http.MethodPost, "/identity/globalIds/*/externalIds")
+	secondReply := second.do(http.MethodPost, "/measurements", alice.Authorization())
+	firstReply := <-firstDone
+
+	for name, got := range map[string]reply{"first": firstReply, "second": secondReply} {
+		if got.status != http.StatusCreated {
+			t.Errorf("%s replica: status %d, want 201: %s", name, got.status, got.raw)
+		}
+	}
+	if got := f.fake.Count(http.MethodPost, "/identity/globalIds/*/externalIds"); got != 2 {
+		t.Errorf("external id registered %d times, want 2: the race did not happen", got)
+	}
+	if got := f.fake.Count(http.MethodPost, "/inventory/managedObjects"); got != 1 {
+		t.Errorf("%d managed objects created, want only the one the test made", got)
+	}
+	if got := f.fake.Count(http.MethodDelete, "/inventory/managedObjects/*"); got != 0 {
+		t.Errorf("%d devices deleted, want none: neither replica created one", got)
+	}
+	for _, m := range f.fake.Measurements("t100") {
+		if id := m["source"].(map[string]any)["id"]; id != existing {
+			t.Errorf("a measurement has source %v, want the adopted device %s", id, existing)
+		}
+	}
+}
+
+// waitForRequest waits up to 10 seconds until the fake has received a request that
+// matches method and pattern.
+func waitForRequest(t *testing.T, f *platformFixture, method, pattern string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for f.fake.Count(method, pattern) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s %s within 10s", method, pattern)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func TestDeviceConflictAcrossReplicas(t *testing.T) {
 	t.Parallel()
 	f := newPlatformFixture(t)
 	f.fake.Subscribe("t100")
 	alice := f.fake.AddUser("t100", "alice")
 	first, second := f.newInstance(nil, routes.Platform{}), f.newInstance(nil, routes.Platform{})
-	// Hold the first replica's registration of the external id while the second replica
-	// creates and registers its own device.
-	f.fake.Inject(c8yfake.Fault{Method: http.MethodPost, Path: "/identity/globalIds/*/externalIds", Delay: 2 * time.Second})
+	// Hold the first replica's creation of its device while the second replica creates and
+	// registers its own, so that neither finds the other's device to adopt.
+	f.fake.Inject(c8yfake.Fault{Method: http.MethodPost, Path: "/inventory/managedObjects", Delay: 2 * time.Second})
 
 	firstDone := make(chan reply, 1)
 	go func() { firstDone <- first.do(http.MethodPost, "/measurements", alice.Authorization()) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for f.fake.Count(http.MethodPost, "/identity/globalIds/*/externalIds") == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the first replica never registered its device")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitForRequest(t, f, http.MethodPost, "/inventory/managedObjects")
 	secondReply := second.do(http.MethodPost, "/measurements", alice.Authorization())
 	firstReply := <-firstDone
 
@@ -273,5 +381,39 @@ func TestDeviceConflictAcrossReplicas(t *testing.T) {
 	}
 	if !strings.Contains(f.logs.String(), "deleted a duplicate hello device") {
 		t.Errorf("the log does not report the deleted duplicate:\n%s", f.logs)
+	}
+}
+
+// TestDeviceAdoptedWhileRegistering holds the first replica's registration of the device
+// it created. The second replica adopts that device, so the first one's 409 names its own
+// device, which it keeps.
+func TestDeviceAdoptedWhileRegistering(t *testing.T) {
+	t.Parallel()
+	f := newPlatformFixture(t)
+	f.fake.Subscribe("t100")
+	alice := f.fake.AddUser("t100", "alice")
+	first, second := f.newInstance(nil, routes.Platform{}), f.newInstance(nil, routes.Platform{})
+	f.fake.Inject(c8yfake.Fault{Method: http.MethodPost, Path: "/identity/globalIds/*/externalIds", Delay: 2 * time.Second})
+
+	firstDone := make(chan reply, 1)
+	go func() { firstDone <- first.do(http.MethodPost, "/measurements", alice.Authorization()) }()
+	waitForRequest(t, f, http.MethodPost, "/identity/globalIds/*/externalIds")
+	secondReply := second.do(http.MethodPost, "/measurements", alice.Authorization())
+	firstReply := <-firstDone
+
+	for name, got := range map[string]reply{"first": firstReply, "second": secondReply} {
+		if got.status != http.StatusCreated {
+			t.Errorf("%s replica: status %d, want 201: %s", name, got.status, got.raw)
+		}
+	}
+	found := devices(f.fake, "t100")
+	if len(found) != 1 {
+		t.Fatalf("t100 has %d devices, want 1", len(found))
+	}
+	if got := f.fake.Count(http.MethodDelete, "/inventory/managedObjects/*"); got != 0 {
+		t.Errorf("devices deleted %d times, want none", got)
+	}
+	if got := f.fake.ExternalIDs("t100")[deviceExternalID]; got != found[0]["id"] {
+		t.Errorf("external id points to %q, want the one device %v", got, found[0]["id"])
 	}
 }
