@@ -526,3 +526,35 @@ func TestBinaryPerTenant(t *testing.T) {
 		t.Errorf("the service sent %d requests for the subscriptions, want none with PER_TENANT isolation", got)
 	}
 }
+
+func TestBinaryVerifyCallers(t *testing.T) {
+	t.Parallel()
+
+	fake := c8yfake.New(c8yfake.Options{})
+	platform := httptest.NewServer(fake)
+	t.Cleanup(platform.Close)
+	service := fake.Subscribe("t100")
+	alice := fake.AddUser("t100", "alice")
+	env := map[string]string{
+		"C8Y_BASEURL":                platform.URL,
+		"C8Y_MICROSERVICE_ISOLATION": "PER_TENANT",
+		"C8Y_TENANT":                 service.Tenant,
+		"C8Y_USER":                   service.User,
+		"C8Y_PASSWORD":               service.Password,
+	}
+	wrongPassword := map[string]string{"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte("t100/alice:wrong-password"))}
+
+	trusting := startBinary(t, env).address(t)
+	if status, body := get(t, trusting, "/subscription", wrongPassword); status != http.StatusOK {
+		t.Errorf("wrong password without VERIFY_CALLERS = %d %q, want 200", status, body)
+	}
+
+	env["VERIFY_CALLERS"] = "true"
+	verifying := startBinary(t, env).address(t)
+	if status, body := get(t, verifying, "/subscription", wrongPassword); status != http.StatusUnauthorized || !strings.Contains(body, `"error":"invalid_credentials"`) {
+		t.Errorf("wrong password with VERIFY_CALLERS=true = %d %q, want 401 invalid_credentials", status, body)
+	}
+	if status, body := get(t, verifying, "/subscription", map[string]string{"Authorization": alice.Authorization()}); status != http.StatusOK {
+		t.Errorf("valid password with VERIFY_CALLERS=true = %d %q, want 200", status, body)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -34,6 +35,12 @@ type Platform struct {
 	// Timeout bounds the platform calls of one request, retries included. Zero means
 	// DefaultPlatformTimeout.
 	Timeout time.Duration
+
+	// VerifyCallers makes each route check the caller's credentials with GET
+	// /user/currentUser, sent with those credentials, before serving the request, and
+	// respond with 401 when the platform rejects them. Without it the routes trust the
+	// platform's gateway to have authenticated the request.
+	VerifyCallers bool
 }
 
 // DefaultPlatformTimeout bounds the platform calls of one request. It stays below the
@@ -42,16 +49,18 @@ const DefaultPlatformTimeout = 10 * time.Second
 
 // platformRoutes serves the routes that call the platform on behalf of the caller's tenant.
 type platformRoutes struct {
-	tenants *tenants.Registry
-	logger  *slog.Logger
-	now     func() time.Time
-	timeout time.Duration
-	devices *deviceStore
+	tenants  *tenants.Registry
+	logger   *slog.Logger
+	now      func() time.Time
+	timeout  time.Duration
+	devices  *deviceStore
+	verified *callerCache // credentials the platform accepted, with VerifyCallers
 }
 
 // RegisterPlatform registers GET /subscription, POST /measurements and GET /device on r.
-// Each needs credentials that name the caller's tenant (401 without) and serves only a
-// tenant subscribed to the microservice (403 otherwise), with that tenant's service user.
+// Each needs credentials that name the caller's tenant (401 without), which the platform
+// accepts when p.VerifyCallers is set (401 otherwise), and serves only a tenant subscribed
+// to the microservice (403 otherwise), with that tenant's service user.
 func RegisterPlatform(r gin.IRouter, p Platform) {
 	if p.Tenants == nil {
 		unavailable := func(c *gin.Context) {
@@ -76,9 +85,18 @@ func RegisterPlatform(r gin.IRouter, p Platform) {
 	}
 	h.devices = newDeviceStore(h.logger)
 
-	r.GET("/subscription", requireTenant, h.subscription)
-	r.POST("/measurements", requireTenant, h.createMeasurements)
-	r.GET("/device", requireTenant, h.device)
+	guards := []gin.HandlerFunc{requireTenant}
+	if p.VerifyCallers {
+		h.verified = newCallerCache(verifiedCallerTTL, verifiedCallerMax, nil)
+		guards = append(guards, h.verifyCaller)
+	}
+	guarded := func(handler gin.HandlerFunc) []gin.HandlerFunc {
+		return append(slices.Clone(guards), handler)
+	}
+
+	r.GET("/subscription", guarded(h.subscription)...)
+	r.POST("/measurements", guarded(h.createMeasurements)...)
+	r.GET("/device", guarded(h.device)...)
 }
 
 // requireTenant stores the caller named by the request's credentials, or responds with

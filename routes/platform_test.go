@@ -452,3 +452,70 @@ func TestPasswordsNeverShown(t *testing.T) {
 		t.Errorf("the log does not record the rejected service user, so the check above proves little:\n%s", f.logs)
 	}
 }
+
+func TestVerifyCallers(t *testing.T) {
+	t.Parallel()
+	f := newPlatformFixture(t)
+	f.fake.Subscribe("t100")
+	alice := f.fake.AddUser("t100", "alice")
+	trusting := f.newInstance(nil, routes.Platform{})
+	verifying := f.newInstance(nil, routes.Platform{VerifyCallers: true})
+	wrongPassword := "Basic " + base64.StdEncoding.EncodeToString([]byte("t100/alice:wrong-password"))
+	madeUpToken := "Bearer e30." + base64.RawURLEncoding.EncodeToString([]byte(`{"ten":"t100","sub":"alice"}`)) + ".c2ln"
+
+	if got := trusting.do(http.MethodGet, "/subscription", wrongPassword); got.status != http.StatusOK {
+		t.Errorf("wrong password without VerifyCallers: %d %s, want 200 since the gateway is trusted", got.status, got.raw)
+	}
+	if got := f.fake.Count(http.MethodGet, "/user/currentUser"); got != 0 {
+		t.Errorf("without VerifyCallers the caller was checked %d times, want never", got)
+	}
+
+	wantError(t, "wrong password", verifying.do(http.MethodGet, "/subscription", wrongPassword), 401, "invalid_credentials")
+	wantError(t, "made-up token", verifying.do(http.MethodGet, "/device", madeUpToken), 401, "invalid_credentials")
+	wantError(t, "POST with a wrong password", verifying.do(http.MethodPost, "/measurements", wrongPassword), 401, "invalid_credentials")
+	if got := f.fake.Count("", "/inventory/*"); got != 0 {
+		t.Errorf("rejected callers reached the inventory %d times, want never", got)
+	}
+
+	checksBefore := f.fake.Count(http.MethodGet, "/user/currentUser")
+	for range 3 {
+		if got := verifying.do(http.MethodGet, "/subscription", alice.Authorization()); got.status != http.StatusOK {
+			t.Errorf("valid Basic credentials: %d %s, want 200", got.status, got.raw)
+		}
+	}
+	if got := f.fake.Count(http.MethodGet, "/user/currentUser") - checksBefore; got != 1 {
+		t.Errorf("three requests with one credential checked it %d times, want once", got)
+	}
+
+	if got := verifying.do(http.MethodGet, "/subscription", "Bearer "+f.fake.Token(alice)); got.status != http.StatusOK {
+		t.Errorf("valid token: %d %s, want 200", got.status, got.raw)
+	}
+	cookie := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/subscription", nil)
+	cookie.AddCookie(&http.Cookie{Name: "authorization", Value: f.fake.Token(alice)})
+	cookie.Header.Set("X-XSRF-TOKEN", "xsrf")
+	rec := httptest.NewRecorder()
+	verifying.handler.ServeHTTP(rec, cookie)
+	if rec.Code != http.StatusOK {
+		t.Errorf("valid cookie: %d %s, want 200", rec.Code, rec.Body)
+	}
+
+	for _, secret := range []string{"wrong-password", alice.Password} {
+		if strings.Contains(f.logs.String(), secret) || strings.Contains(f.bodies.String(), secret) {
+			t.Errorf("a log line or response shows %q", secret)
+		}
+	}
+}
+
+func TestVerifyCallersPlatformDown(t *testing.T) {
+	t.Parallel()
+	f := newPlatformFixture(t)
+	f.fake.Subscribe("t100")
+	alice := f.fake.AddUser("t100", "alice")
+	verifying := f.newInstance(nil, routes.Platform{VerifyCallers: true})
+	f.fake.Inject(c8yfake.Fault{Method: http.MethodGet, Path: "/user/currentUser", Status: http.StatusServiceUnavailable, Times: 10})
+
+	wantError(t, "GET /subscription with the platform down", verifying.do(http.MethodGet, "/subscription", alice.Authorization()), 502, "platform_error")
+	if got := f.fake.Count(http.MethodGet, "/application/currentApplication/subscriptions"); got != 0 {
+		t.Errorf("an unverified caller triggered %d loads of the subscriptions, want none", got)
+	}
+}

@@ -66,7 +66,11 @@ func New(opts Options) (http.Handler, error) {
 	}
 	engine.GET("/environment", environmentHandler)
 	engine.POST("/echo", echo)
-	RegisterPlatform(engine.Group("/", RequirePlatform(opts.Config)), Platform{Tenants: opts.Tenants, Logger: opts.Logger})
+	RegisterPlatform(engine.Group("/", RequirePlatform(opts.Config)), Platform{
+		Tenants:       opts.Tenants,
+		Logger:        opts.Logger,
+		VerifyCallers: opts.Config.VerifyCallers,
+	})
 
 	return trimTrailingSlash(engine), nil
 }

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+
+	"hello-microservice/internal/config"
 )
 
 // ErrNoTenant means a request's credentials name no tenant.
@@ -36,8 +38,14 @@ type Caller struct {
 //   - the cookie authorization=<JWT> that browsers send, but only with an X-XSRF-TOKEN
 //     header, which a cross-site form cannot set
 //
-// The credentials are NOT verified: the platform's gateway has authenticated the request
-// before it reaches the service. The password and the token are never returned.
+// The password and the token are never returned.
+//
+// The credentials are NOT verified here. The service trusts the platform's gateway, which
+// authenticates every request before it passes it on. Anything that reaches the pod
+// directly, bypassing the gateway, such as another pod in the cluster or a port-forward,
+// can claim any tenant with made-up credentials. Callers that must not trust the network
+// check the credentials with the platform: see [CredentialOf], which the platform routes
+// use with VERIFY_CALLERS=true.
 func Identify(r *http.Request) (Caller, error) {
 	scheme, credentials, found := strings.Cut(r.Header.Get("Authorization"), " ")
 	credentials = strings.TrimSpace(credentials)
@@ -58,6 +66,38 @@ func Identify(r *http.Request) (Caller, error) {
 		return Caller{}, ErrNoTenant
 	}
 	return caller, nil
+}
+
+// Credential is a request's credential in the form the platform accepts for calls made as
+// the caller.
+type Credential struct {
+	Authorization config.Secret // an Authorization header value: "Basic ..." or "Bearer ..."
+	XSRFToken     config.Secret // the X-XSRF-TOKEN header that came with a browser's cookie
+}
+
+// CredentialOf returns the credential of the request from the same source as Identify, so
+// that the caller can be verified with the platform, for example with GET
+// /user/currentUser. The browser's authorization cookie becomes "Bearer <cookie value>"
+// with the X-XSRF-TOKEN header, as Cumulocity's JavaScript client @c8y/client
+// (MicroserviceClientRequestAuth) forwards it. It returns false when Identify would find
+// no credentials.
+func CredentialOf(r *http.Request) (Credential, bool) {
+	header := r.Header.Get("Authorization")
+	scheme, _, found := strings.Cut(header, " ")
+	switch {
+	case found && (strings.EqualFold(scheme, "Basic") || strings.EqualFold(scheme, "Bearer")):
+		return Credential{Authorization: config.Secret(header)}, true
+	case header == "" && r.Header.Get("X-XSRF-TOKEN") != "":
+		cookie, err := r.Cookie("authorization")
+		if err != nil || cookie.Value == "" {
+			return Credential{}, false
+		}
+		return Credential{
+			Authorization: config.Secret("Bearer " + cookie.Value),
+			XSRFToken:     config.Secret(r.Header.Get("X-XSRF-TOKEN")),
+		}, true
+	}
+	return Credential{}, false
 }
 
 // fromBasic reads "<tenant>/<user>:<password>", base64-encoded.

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"hello-microservice/internal/config"
 )
 
 // token returns an unsigned JWT with the given JSON claims.
@@ -79,6 +81,52 @@ func TestIdentify(t *testing.T) {
 			}
 			if got != tt.want {
 				t.Errorf("CallerOf = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCredentialOf(t *testing.T) {
+	t.Parallel()
+	cookieToken := token(`{"ten":"t300","sub":"carol"}`)
+
+	tests := []struct {
+		name          string
+		authorization string
+		cookie        string
+		xsrf          string
+		want          Credential
+		wantOK        bool
+	}{
+		{name: "basic", authorization: basic("t100/alice:pw"), want: Credential{Authorization: config.Secret(basic("t100/alice:pw"))}, wantOK: true},
+		{name: "bearer", authorization: "Bearer a.b.c", want: Credential{Authorization: "Bearer a.b.c"}, wantOK: true},
+		{name: "cookie with xsrf", cookie: cookieToken, xsrf: "x1", want: Credential{Authorization: config.Secret("Bearer " + cookieToken), XSRFToken: "x1"}, wantOK: true},
+		{name: "cookie without xsrf", cookie: cookieToken},
+		{name: "header before cookie", authorization: "Bearer a.b.c", cookie: cookieToken, xsrf: "x1", want: Credential{Authorization: "Bearer a.b.c"}, wantOK: true},
+		{name: "unknown scheme", authorization: "Digest t100"},
+		{name: "nothing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/", nil)
+			if tt.authorization != "" {
+				r.Header.Set("Authorization", tt.authorization)
+			}
+			if tt.cookie != "" {
+				r.AddCookie(&http.Cookie{Name: "authorization", Value: tt.cookie})
+			}
+			if tt.xsrf != "" {
+				r.Header.Set("X-XSRF-TOKEN", tt.xsrf)
+			}
+
+			got, ok := CredentialOf(r)
+
+			if ok != tt.wantOK {
+				t.Errorf("CredentialOf ok = %t, want %t", ok, tt.wantOK)
+			}
+			if got != tt.want {
+				t.Errorf("CredentialOf = %q, %q; want %q, %q", got.Authorization.Reveal(), got.XSRFToken.Reveal(), tt.want.Authorization.Reveal(), tt.want.XSRFToken.Reveal())
 			}
 		})
 	}

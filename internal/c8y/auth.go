@@ -8,8 +8,8 @@ import (
 	"hello-microservice/internal/config"
 )
 
-// Auth is a way of authenticating requests: [Credentials] for Basic authentication or a
-// [BearerToken].
+// Auth is a way of authenticating requests: [Credentials] for Basic authentication, a
+// [BearerToken], or a caller's own credentials as [CallerAuth].
 type Auth interface {
 	authorize(h http.Header)
 }
@@ -54,4 +54,19 @@ func (t BearerToken) String() string { return config.Secret(t).String() }
 
 func (t BearerToken) authorize(h http.Header) {
 	h.Set("Authorization", "Bearer "+config.Secret(t).Reveal())
+}
+
+// CallerAuth authenticates as the caller of the service by forwarding the caller's own
+// credential: an Authorization header value and, for a browser session, the X-XSRF-TOKEN
+// header that goes with it.
+type CallerAuth struct {
+	Authorization config.Secret
+	XSRFToken     config.Secret
+}
+
+func (a CallerAuth) authorize(h http.Header) {
+	h.Set("Authorization", a.Authorization.Reveal())
+	if a.XSRFToken != "" {
+		h.Set("X-XSRF-TOKEN", a.XSRFToken.Reveal())
+	}
 }

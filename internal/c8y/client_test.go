@@ -98,6 +98,32 @@ func TestBearerAndNoAuth(t *testing.T) {
 	}
 }
 
+func TestCallerAuth(t *testing.T) {
+	t.Parallel()
+	var got []http.Header
+	client := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Header.Clone())
+		fmt.Fprint(w, `{"userName":"alice"}`)
+	})
+
+	callers := []c8y.CallerAuth{
+		{Authorization: "Basic dDEvdTpw"},
+		{Authorization: "Bearer a.b.c", XSRFToken: "xsrf-value"},
+	}
+	for _, caller := range callers {
+		if _, err := client.WithAuth(caller).CurrentUser(t.Context()); err != nil {
+			t.Fatalf("CurrentUser as the caller: %v", err)
+		}
+	}
+
+	if got[0].Get("Authorization") != "Basic dDEvdTpw" || got[0].Get("X-XSRF-TOKEN") != "" {
+		t.Errorf("Basic caller sent Authorization %q and X-XSRF-TOKEN %q, want the header only", got[0].Get("Authorization"), got[0].Get("X-XSRF-TOKEN"))
+	}
+	if got[1].Get("Authorization") != "Bearer a.b.c" || got[1].Get("X-XSRF-TOKEN") != "xsrf-value" {
+		t.Errorf("cookie caller sent Authorization %q and X-XSRF-TOKEN %q, want both forwarded", got[1].Get("Authorization"), got[1].Get("X-XSRF-TOKEN"))
+	}
+}
+
 func TestRetriesUpToBound(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int32

@@ -53,6 +53,11 @@ type Config struct {
 	// TrustedProxies are the addresses whose X-Real-IP header names the client, from
 	// TRUSTED_PROXIES (comma-separated IP addresses and CIDR ranges). None when unset.
 	TrustedProxies []netip.Prefix
+
+	// VerifyCallers makes the platform routes check each caller's credentials with the
+	// platform, from VERIFY_CALLERS (true or false, default false). Without it the service
+	// trusts the gateway, which authenticates every request before passing it on.
+	VerifyCallers bool
 }
 
 // Error lists every invalid variable found by Load.
@@ -102,6 +107,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 			NonProxyHosts: parseNonProxyHosts(l.get("PROXY_HTTP_NON_PROXY_HOSTS")),
 		},
 		TrustedProxies: l.prefixes("TRUSTED_PROXIES"),
+		VerifyCallers:  l.boolean("VERIFY_CALLERS"),
 	}
 
 	if len(l.problems) > 0 {
@@ -174,6 +180,20 @@ func isHostName(name string) bool {
 func isASCIILetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
 
 func isASCIIDigit(r rune) bool { return r >= '0' && r <= '9' }
+
+// boolean reads true or false, in any case, or returns false when the variable is unset.
+func (l *loader) boolean(name string) bool {
+	value := l.get(name)
+	switch strings.ToLower(value) {
+	case "", "false":
+		return false
+	case "true":
+		return true
+	}
+
+	l.fail("%s=%q is not a boolean: set true or false, or unset it for false", name, value)
+	return false
+}
 
 // port reads a port number, min to 65535, or returns fallback when the variable is unset.
 func (l *loader) port(name string, fallback, min int) int {

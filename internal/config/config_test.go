@@ -29,7 +29,7 @@ func TestLoadEmpty(t *testing.T) {
 	if cfg.Port != 80 {
 		t.Errorf("Port = %d, want 80", cfg.Port)
 	}
-	if cfg.Location != nil || cfg.MemoryLimitBytes != 0 || cfg.Proxy.IsSet() || len(cfg.TrustedProxies) != 0 {
+	if cfg.Location != nil || cfg.MemoryLimitBytes != 0 || cfg.Proxy.IsSet() || len(cfg.TrustedProxies) != 0 || cfg.VerifyCallers {
 		t.Errorf("Load without variables set optional fields: %+v", cfg)
 	}
 }
@@ -61,6 +61,7 @@ func TestLoadEverything(t *testing.T) {
 		"PROXY_SOCKS_PORT":           "1081",
 		"PROXY_HTTP_NON_PROXY_HOSTS": "localhost| *.Internal |10.*||[::1]",
 		"TRUSTED_PROXIES":            "10.0.0.0/8, 192.168.1.7,fd00::1",
+		"VERIFY_CALLERS":             "true",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -92,6 +93,7 @@ func TestLoadEverything(t *testing.T) {
 		{"Proxy.HTTPS", cfg.Proxy.HTTPS, ProxyAddress{Host: "::1", Port: 443}},
 		{"Proxy.SOCKS", cfg.Proxy.SOCKS, ProxyAddress{Host: "socks.internal", Port: 1081}},
 		{"Proxy.NonProxyHosts", cfg.Proxy.NonProxyHosts, []string{"localhost", "*.internal", "10.*", "::1"}},
+		{"VerifyCallers", cfg.VerifyCallers, true},
 		{"TrustedProxies", cfg.TrustedProxies, []netip.Prefix{
 			netip.MustParsePrefix("10.0.0.0/8"),
 			netip.MustParsePrefix("192.168.1.7/32"),
@@ -133,6 +135,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"PROXY_HTTP_HOST", "http://proxy", "without scheme, port or credentials"},
 		{"TRUSTED_PROXIES", "10.0.0.0/33", "ranges such as 10.0.0.0/8"},
 		{"TRUSTED_PROXIES", "gateway", "ranges such as 10.0.0.0/8"},
+		{"VERIFY_CALLERS", "yes", "set true or false"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+"="+tt.value, func(t *testing.T) {

@@ -122,6 +122,7 @@ func Serve(ctx context.Context, listener net.Listener, opts Options) error {
 		"isolation", opts.Config.Isolation,
 		"platformUrl", config.RedactURL(opts.Config.BaseURL),
 		"timeZone", opts.Config.TimeZone,
+		"verifyCallers", opts.Config.VerifyCallers,
 	)
 
 	served := make(chan error, 1)

@@ -199,6 +199,12 @@ func (r *Registry) Client(ctx context.Context, tenant string) (*c8y.Client, erro
 	return r.client.WithAuth(user), nil
 }
 
+// CallerClient returns a client that authenticates with auth rather than with a service
+// user, for calls made as the caller of the service, such as checking its credentials.
+func (r *Registry) CallerClient(auth c8y.Auth) *c8y.Client {
+	return r.client.WithAuth(auth)
+}
+
 // Call runs fn with a client that authenticates as the tenant's service user. When the
 // platform rejects the service user with 401, as after the tenant subscribed again with a
 // new password, Call loads the subscribed tenants and runs fn once more if the credentials
