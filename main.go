@@ -16,6 +16,7 @@ import (
 
 	"hello-microservice/internal/c8y"
 	"hello-microservice/internal/config"
+	"hello-microservice/internal/logging"
 	"hello-microservice/internal/server"
 	"hello-microservice/internal/tenants"
 )
@@ -25,7 +26,17 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+
+	// Log lines go through a buffer that is flushed every 100 ms and at exit; warnings and
+	// errors are written at once.
+	sink := logging.NewWriter(os.Stdout)
+	logger := logging.NewLogger(sink)
+	flushCtx, stopFlushing := context.WithCancel(context.Background())
+	flushed := make(chan struct{})
+	go func() {
+		sink.Run(flushCtx)
+		close(flushed)
+	}()
 
 	// After the first signal, a second one ends the process at once, as it would without
 	// the handler: Ctrl-C twice skips the grace period in a local run.
@@ -38,6 +49,11 @@ func main() {
 	stop()
 	if err != nil {
 		logger.Error("service failed", "version", version, "error", err)
+	}
+
+	stopFlushing()
+	<-flushed
+	if err != nil {
 		os.Exit(1)
 	}
 }
