@@ -378,7 +378,7 @@ func TestPackageBinaryServesHealth(t *testing.T) {
 	}
 }
 
-// getWhenUp retries a GET until the server answers 200, for at most ten seconds.
+// getWhenUp retries a GET until the server returns 200, for at most ten seconds.
 func getWhenUp(t *testing.T, url string) string {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
