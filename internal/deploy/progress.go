@@ -52,10 +52,15 @@ func (b *progressBar) Update(sent, total int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.sent, b.total = sent, total
-	if sent < total && time.Since(b.drawn) < redrawEvery {
+	if b.finished || sent < total && time.Since(b.drawn) < redrawEvery {
 		return
 	}
 	b.draw()
+	if sent >= total {
+		b.finished = true
+		fmt.Fprintln(b.w)
+		fmt.Fprintln(b.w, importNotice)
+	}
 }
 
 func (b *progressBar) Done() {
@@ -91,6 +96,10 @@ func (b *progressBar) draw() {
 	fmt.Fprintf(b.w, "\r%-*s", b.width, line)
 }
 
+// importNotice follows the last progress update: the platform imports the image before
+// it responds, which can take minutes with no other output.
+const importNotice = "sent the whole ZIP; waiting for the platform to import the image"
+
 // progressLines writes "uploaded 10% (20.1 MB of 201.3 MB)" at every tenth.
 type progressLines struct {
 	w io.Writer
@@ -109,6 +118,9 @@ func (l *progressLines) Update(sent, total int64) {
 	for l.next <= 10 && percent >= int64(l.next*10) {
 		fmt.Fprintf(l.w, "uploaded %d%% (%s of %s)\n", l.next*10, formatBytes(int64(l.next)*total/10), formatBytes(total))
 		l.next++
+		if l.next > 10 {
+			fmt.Fprintln(l.w, importNotice)
+		}
 	}
 }
 

@@ -19,14 +19,17 @@ func TestProgressLines(t *testing.T) {
 	progress.Done()
 
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
-	if len(lines) != 10 {
-		t.Fatalf("%d lines, want one per tenth:\n%s", len(lines), out.String())
+	if len(lines) != 11 {
+		t.Fatalf("%d lines, want one per tenth and the import notice:\n%s", len(lines), out.String())
 	}
 	if lines[0] != "uploaded 10% (2.0 MB of 20.0 MB)" {
 		t.Errorf("first line = %q, want uploaded 10%% (2.0 MB of 20.0 MB)", lines[0])
 	}
 	if lines[9] != "uploaded 100% (20.0 MB of 20.0 MB)" {
-		t.Errorf("last line = %q, want uploaded 100%%", lines[9])
+		t.Errorf("tenth line = %q, want uploaded 100%%", lines[9])
+	}
+	if !strings.Contains(lines[10], "waiting for the platform to import the image") {
+		t.Errorf("last line = %q, want the import notice", lines[10])
 	}
 	if strings.Contains(out.String(), "\r") {
 		t.Error("plain progress contains a carriage return")
@@ -43,10 +46,14 @@ func TestProgressBar(t *testing.T) {
 	progress.Done()
 
 	output := out.String()
-	if !strings.HasPrefix(output, "\r[") || !strings.HasSuffix(output, "\n") || strings.Count(output, "\n") != 1 {
-		t.Errorf("output %q, want lines redrawn with carriage returns and one final newline", output)
+	bar, notice, ok := strings.Cut(output, "\n")
+	if !ok || !strings.HasPrefix(bar, "\r[") {
+		t.Errorf("output %q, want a bar redrawn with carriage returns, then a newline", output)
 	}
-	last := output[strings.LastIndex(output, "\r")+1:]
+	if notice != "sent the whole ZIP; waiting for the platform to import the image\n" {
+		t.Errorf("after the bar %q, want the import notice alone", notice)
+	}
+	last := bar[strings.LastIndex(bar, "\r")+1:]
 	if !strings.Contains(last, "[==============================] 100%  3.0 MB of 3.0 MB") {
 		t.Errorf("final line %q, want a full bar at 100%%", last)
 	}
