@@ -101,7 +101,7 @@ func accepts(r *http.Request, mediaType string) bool {
 	return false
 }
 
-// checkAccept answers 406 and returns false when the request does not accept mediaType.
+// checkAccept responds with 406 and returns false when the request does not accept mediaType.
 func checkAccept(w http.ResponseWriter, r *http.Request, mediaType string) bool {
 	if accepts(r, mediaType) {
 		return true

@@ -44,7 +44,7 @@ type Result struct {
 	ZIPSize int64
 	Tag     string  // <name>:<version>
 	ImageID v1.Hash // the config digest, which docker calls the image ID
-	Base    string  // where the base image came from
+	Base    string  // the base image's source, such as "builtin" or a digest reference
 }
 
 // Package checks the manifest, builds the image and writes OutDir/<name>.zip. On failure
@@ -178,7 +178,7 @@ func mainImportPath(ctx context.Context, dir string, cfg koConfig) (string, erro
 		}
 	}
 	if len(cfg.Builds) > 1 {
-		return "", fmt.Errorf("%s lists %d builds: a microservice ZIP holds one image, so keep one build", filepath.Join(dir, KoConfigName), len(cfg.Builds))
+		return "", fmt.Errorf("%s lists %d builds: a microservice ZIP contains one image, so keep only the service's build", filepath.Join(dir, KoConfigName), len(cfg.Builds))
 	}
 
 	noBase := func(context.Context, string) (name.Reference, build.Result, error) {
