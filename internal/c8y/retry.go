@@ -21,7 +21,7 @@ type RetryPolicy struct {
 	BaseDelay time.Duration
 	MaxDelay  time.Duration
 
-	// MaxRetryAfter caps the wait a Retry-After header asks for. Default 10 s.
+	// MaxRetryAfter caps the wait that a Retry-After header requests. Default 10 s.
 	MaxRetryAfter time.Duration
 }
 
@@ -73,8 +73,8 @@ func (p RetryPolicy) wait(n int, err error) time.Duration {
 	return p.backoff(n)
 }
 
-// retryableStatus reports whether a response status means the platform may answer a repeat
-// of the request: too many requests, or a gateway or service that is unavailable for now.
+// retryableStatus reports whether a response status means that a repeat
+// of the request may succeed: too many requests, or a gateway or service that is unavailable for now.
 func retryableStatus(status int) bool {
 	switch status {
 	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable,

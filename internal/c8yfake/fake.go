@@ -150,7 +150,7 @@ func (p *Platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type handler func(w http.ResponseWriter, r *http.Request, who principal)
 
 // route registers h for a ServeMux pattern. A non-empty role is required of the caller,
-// or the platform answers 403 as it does for a missing permission.
+// or the platform responds with 403 as it does for a missing permission.
 func (p *Platform) route(pattern, role string, h handler) {
 	p.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		who := r.Context().Value(principalKey{}).(principal)

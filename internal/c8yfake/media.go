@@ -112,7 +112,7 @@ func checkAccept(w http.ResponseWriter, r *http.Request, mediaType string) bool 
 }
 
 // readBody checks the request's Content-Type against the allowed media types, decodes the
-// JSON body into out and returns the base media type sent. On failure it has answered the
+// JSON body into out and returns the base media type sent. On failure it has responded to the
 // request (415, 413 or 400) and returns "".
 func readBody(w http.ResponseWriter, r *http.Request, out any, allowed ...string) string {
 	sent := baseMediaType(r.Header.Get("Content-Type"))
