@@ -73,8 +73,8 @@ func (p RetryPolicy) wait(n int, err error) time.Duration {
 	return p.backoff(n)
 }
 
-// retryableStatus reports whether a response status means that a repeat
-// of the request may succeed: too many requests, or a gateway or service that is unavailable for now.
+// retryableStatus reports whether a response status means that a repeat of the request
+// may succeed: too many requests, or a gateway or service that is unavailable for now.
 func retryableStatus(status int) bool {
 	switch status {
 	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable,
