@@ -32,31 +32,13 @@ import (
 	"hello-microservice/internal/baseimage"
 	"hello-microservice/internal/manifest"
 	"hello-microservice/internal/packager"
+	"hello-microservice/internal/projecttest"
 )
-
-// projectRoot returns the folder that holds go.mod.
-func projectRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test folder")
-		}
-		dir = parent
-	}
-}
 
 // copyProject copies the project, without its build output and git data, to a new folder.
 func copyProject(t *testing.T) string {
 	t.Helper()
-	src := projectRoot(t)
+	src := projecttest.Root(t)
 	dst := filepath.Join(t.TempDir(), "elsewhere", "checkout")
 	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -102,7 +84,7 @@ func builtZIP(t *testing.T) packager.Result {
 			return
 		}
 		shared.result, shared.err = packager.Package(context.Background(), packager.Options{
-			Dir:      projectRoot(t),
+			Dir:      projecttest.Root(t),
 			OutDir:   out,
 			Progress: func(line string) { shared.progress = append(shared.progress, line) },
 		})
@@ -184,7 +166,7 @@ func TestPackageZIPEntries(t *testing.T) {
 	if want := []string{"cumulocity.json", "image.tar"}; !slices.Equal(names, want) {
 		t.Fatalf("ZIP entries = %v, want %v", names, want)
 	}
-	manifest, err := os.ReadFile(filepath.Join(projectRoot(t), "cumulocity.json"))
+	manifest, err := os.ReadFile(filepath.Join(projecttest.Root(t), "cumulocity.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -467,7 +449,7 @@ func TestPackageReproducible(t *testing.T) {
 func TestPackageProgress(t *testing.T) {
 	t.Parallel()
 	result := builtZIP(t)
-	m, err := manifest.Load(filepath.Join(projectRoot(t), "cumulocity.json"))
+	m, err := manifest.Load(filepath.Join(projecttest.Root(t), "cumulocity.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -496,7 +478,7 @@ func TestPackageCanceledDuringBuild(t *testing.T) {
 			cancel()
 		}
 	}
-	_, err := packager.Package(ctx, packager.Options{Dir: projectRoot(t), OutDir: out, Progress: progress})
+	_, err := packager.Package(ctx, packager.Options{Dir: projecttest.Root(t), OutDir: out, Progress: progress})
 
 	if want := "interrupted: nothing was written to " + out + "/"; err == nil || err.Error() != want {
 		t.Errorf("error = %v, want %q", err, want)
@@ -546,7 +528,7 @@ func TestPackageCanceledKeepsOldZIP(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := packager.Package(ctx, packager.Options{Dir: projectRoot(t), OutDir: out})
+	_, err := packager.Package(ctx, packager.Options{Dir: projecttest.Root(t), OutDir: out})
 	if err == nil {
 		t.Fatal("packaging succeeded with a canceled context")
 	}
@@ -589,7 +571,7 @@ func TestPackageRegistryBase(t *testing.T) {
 	ref := tag.Context().Digest(digest.String()).String()
 	cache := t.TempDir()
 
-	first, err := packager.Package(t.Context(), packager.Options{Dir: projectRoot(t), OutDir: t.TempDir(), Base: ref, BaseCacheDir: cache})
+	first, err := packager.Package(t.Context(), packager.Options{Dir: projecttest.Root(t), OutDir: t.TempDir(), Base: ref, BaseCacheDir: cache})
 	if err != nil {
 		t.Fatalf("packaging on %s: %v", ref, err)
 	}
@@ -599,7 +581,7 @@ func TestPackageRegistryBase(t *testing.T) {
 
 	// The registry is gone: the cache must serve the base, and the image is the same.
 	srv.Close()
-	second, err := packager.Package(t.Context(), packager.Options{Dir: projectRoot(t), OutDir: t.TempDir(), Base: ref, BaseCacheDir: cache})
+	second, err := packager.Package(t.Context(), packager.Options{Dir: projecttest.Root(t), OutDir: t.TempDir(), Base: ref, BaseCacheDir: cache})
 	if err != nil {
 		t.Fatalf("packaging offline from the cache: %v", err)
 	}

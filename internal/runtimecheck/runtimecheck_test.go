@@ -24,6 +24,7 @@ import (
 	v1tarball "github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"hello-microservice/internal/manifest"
+	"hello-microservice/internal/projecttest"
 	"hello-microservice/internal/runtimecheck"
 	"hello-microservice/internal/verify"
 )
@@ -33,7 +34,7 @@ var fixtureDir string
 
 // packagedZIP builds the project's ZIP with go run ./scripts/package, once per test binary.
 var packagedZIP = sync.OnceValues(func() (string, error) {
-	root, err := moduleRoot()
+	root, err := projecttest.FindRoot()
 	if err != nil {
 		return "", err
 	}
@@ -63,23 +64,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the test folder")
-		}
-		dir = parent
-	}
 }
 
 // requireRuntime skips the test when the machine lacks root or the tools, or fails it

@@ -1,35 +1,15 @@
 package verify_test
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"hello-microservice/internal/manifest"
+	"hello-microservice/internal/projecttest"
 	"hello-microservice/internal/verify"
 )
-
-// moduleRoot returns the folder that holds go.mod, above the test's folder.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test folder")
-		}
-		dir = parent
-	}
-}
 
 func TestArchivePackaged(t *testing.T) {
 	t.Parallel()
@@ -37,7 +17,7 @@ func TestArchivePackaged(t *testing.T) {
 		t.Skip("skipping the ko build in -short mode")
 	}
 
-	root := moduleRoot(t)
+	root := projecttest.Root(t)
 	m, err := manifest.Load(filepath.Join(root, "cumulocity.json"))
 	if err != nil {
 		t.Fatal(err)

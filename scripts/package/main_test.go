@@ -15,27 +15,8 @@ import (
 	"time"
 
 	"hello-microservice/internal/packager"
+	"hello-microservice/internal/projecttest"
 )
-
-// moduleRoot returns the folder that holds go.mod, above the test's folder.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test folder")
-		}
-		dir = parent
-	}
-}
 
 func TestRunInvalidManifestBuildsNothing(t *testing.T) {
 	t.Parallel()
@@ -87,7 +68,7 @@ func TestSignalDuringBuild(t *testing.T) {
 		t.Skip("skipping the ko build in -short mode")
 	}
 
-	root := moduleRoot(t)
+	root := projecttest.Root(t)
 	binary := filepath.Join(t.TempDir(), "package")
 	build := exec.CommandContext(t.Context(), "go", "build", "-o", binary, "./scripts/package")
 	build.Dir = root
