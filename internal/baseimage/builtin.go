@@ -26,7 +26,7 @@ const BuiltinName = "builtin"
 // not depend on the clock.
 var Epoch = time.Unix(0, 0).UTC()
 
-// CABundlePath is where the built-in base holds its certificate authorities; Go's
+// CABundlePath is the path of the built-in base's certificate authorities. Go's
 // crypto/x509 looks there first on Linux.
 const CABundlePath = "/etc/ssl/certs/ca-certificates.crt"
 
@@ -172,7 +172,7 @@ func caBundle() ([]byte, error) {
 		}
 	}
 	if buf.Len() == 0 {
-		return nil, fmt.Errorf("the pinned CA bundle holds no certificate")
+		return nil, fmt.Errorf("the pinned CA bundle contains no certificate")
 	}
 	return buf.Bytes(), nil
 }

@@ -146,8 +146,8 @@ func (c *Client) BootstrapUser(ctx context.Context, applicationID string) (*Cred
 }
 
 // Subscriptions returns the service users of the tenants subscribed to the current
-// application, one per tenant. Only the application's bootstrap user may call it; the
-// platform answers 403 to anyone else. An empty list is normal before any subscription.
+// application, one per tenant. Only the application's bootstrap user may call it, and the
+// platform responds with 403 to anyone else. An empty list is normal before any subscription.
 func (c *Client) Subscriptions(ctx context.Context) ([]Credentials, error) {
 	var body struct {
 		Users []Credentials `json:"users"`

@@ -21,8 +21,8 @@ type ObjectRef struct {
 	Self string `json:"self,omitempty"`
 }
 
-// ExternalID returns the external ID with the given type and value; the platform answers
-// 404 ([IsNotFound]) when none exists.
+// ExternalID returns the external ID with the given type and value. The platform responds
+// with 404 ([IsNotFound]) when none exists.
 func (c *Client) ExternalID(ctx context.Context, idType, value string) (*ExternalID, error) {
 	var ext ExternalID
 	req := &Request{
@@ -37,7 +37,7 @@ func (c *Client) ExternalID(ctx context.Context, idType, value string) (*Externa
 }
 
 // CreateExternalID links the external ID to the managed object with ID globalID. The
-// platform answers 409 ([IsConflict]) when the external ID already belongs to an object,
+// platform responds with 409 ([IsConflict]) when the external ID already belongs to an object,
 // which makes it a guard that only one of several racing callers passes. It is never
 // retried: a repeat of a request that did reach the platform would get that 409.
 func (c *Client) CreateExternalID(ctx context.Context, globalID string, ext ExternalID) (*ExternalID, error) {

@@ -21,8 +21,8 @@ type Request struct {
 	Path   string // the escaped path below the base URL, starting with "/"
 	Query  url.Values
 
-	// Accept is the media type of the expected response. The platform answers a POST or PUT
-	// without an Accept header with an empty body.
+	// Accept is the media type of the expected response. The platform responds to a POST or
+	// PUT without an Accept header with an empty body.
 	Accept string
 
 	// ContentType is the media type of the body; it defaults to application/json when a

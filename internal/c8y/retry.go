@@ -16,7 +16,7 @@ type RetryPolicy struct {
 	// MaxAttempts counts the first attempt too; 1 turns retries off. Default 4.
 	MaxAttempts int
 
-	// BaseDelay is the wait before the first retry; each further retry doubles it, up to
+	// BaseDelay is the wait before the first retry. Each further retry doubles it up to
 	// MaxDelay, and a random jitter takes up to half of it off. Defaults 250 ms and 4 s.
 	BaseDelay time.Duration
 	MaxDelay  time.Duration

@@ -47,7 +47,7 @@ func (p *Platform) Inject(f Fault) {
 }
 
 // applyFault applies the first fault that matches r, if any, and reports whether it
-// answered the request.
+// responded to the request.
 func (p *Platform) applyFault(w http.ResponseWriter, r *http.Request) bool {
 	fault, ok := p.takeFault(r)
 	if !ok {

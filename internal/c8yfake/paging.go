@@ -22,8 +22,8 @@ type page struct {
 
 // readPage reads pageSize, currentPage and withTotalPages. On an invalid value it responds
 // with 422 and returns false. A page size above the maximum is lowered to it.
-// NOTE: the platform's answer to a page size above 2000 is not documented; lowering it is
-// a guess.
+// NOTE: the platform's response to a page size above 2000 is not documented, so lowering
+// it is a guess.
 func readPage(w http.ResponseWriter, r *http.Request) (page, bool) {
 	query := r.URL.Query()
 	pg := page{size: defaultPageSize, current: 1, totalPages: query.Get("withTotalPages") == "true"}

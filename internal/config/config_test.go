@@ -112,7 +112,7 @@ func TestLoadInvalid(t *testing.T) {
 
 	tests := []struct {
 		name, value string
-		fix         string // a part of the message that tells what to do
+		fix         string // a part of the message that gives the fix
 	}{
 		{"SERVER_ADDRESS", "999.1.1.1", "neither an IP address nor a host name"},
 		{"SERVER_ADDRESS", "127.0.0.1:8080", "without a port"},

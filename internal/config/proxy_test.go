@@ -204,7 +204,7 @@ func get(t *testing.T, client *http.Client, url string) string {
 }
 
 // socks5Fake is a SOCKS5 server that records each CONNECT target and then, instead of
-// connecting onwards, answers the HTTP request on the tunnel itself.
+// connecting onwards, serves the HTTP request on the tunnel itself.
 type socks5Fake struct {
 	port int
 

@@ -30,8 +30,8 @@ func (c Credentials) Username() string {
 	return c.Tenant + "/" + c.User
 }
 
-// Load reads the credentials. Variables in the environment (read through lookup, which has
-// the signature of os.LookupEnv) win over those in the .env file at dotenvPath; a missing
+// Load reads the credentials. Variables in the environment, read through lookup (which has
+// the signature of os.LookupEnv), win over those in the .env file at dotenvPath. A missing
 // file is not an error.
 func Load(lookup func(string) (string, bool), dotenvPath string) (Credentials, error) {
 	file, err := ReadDotenv(dotenvPath)

@@ -22,8 +22,8 @@ type BootstrapOptions struct {
 	Out io.Writer
 }
 
-// Bootstrap finds the tenant's deployed application of the manifest's name, reads its
-// bootstrap user and writes the variables the service reads at start into the .env file:
+// Bootstrap finds the tenant's deployed application of the manifest's name and reads its
+// bootstrap user. It writes the variables the service reads at start into the .env file:
 // C8Y_BASEURL, C8Y_BOOTSTRAP_TENANT, C8Y_BOOTSTRAP_USER, C8Y_BOOTSTRAP_PASSWORD,
 // C8Y_MICROSERVICE_ISOLATION, APPLICATION_NAME and, when the application has a key,
 // APPLICATION_KEY. Other lines of the file are kept, and the file is left readable by its

@@ -127,8 +127,9 @@ func Run(ctx context.Context, client *c8y.Client, opts Options) (*Result, error)
 		fmt.Fprintf(out, "not waiting for the service to come up; it will answer at %s\n", serviceURL)
 		return result, nil
 	}
-	// NOTE: whether the status object reports the old deployment Up for a moment after a
-	// new upload is not documented; if it does, the wait ends before the new image runs.
+	// NOTE: the platform does not document whether the status object shows the old
+	// deployment as Up for a moment after a new upload. If it does, the wait ends before
+	// the new image runs.
 	fmt.Fprintf(out, "waiting up to %s for the service to come up\n", opts.WaitTimeout)
 	report := func(status string) { fmt.Fprintf(out, "status: %s\n", status) }
 	if err := WaitUntilUp(ctx, client, app.ID, tenant.Name, opts.WaitTimeout, opts.PollInterval, report); err != nil {

@@ -20,7 +20,7 @@ import (
 	"hello-microservice/internal/deploy"
 )
 
-// passChecks stands in for the pre-flight checks, which a test ZIP without a real image
+// passChecks replaces the pre-flight checks, which a test ZIP without a real image
 // would fail.
 func passChecks(context.Context, string) error { return nil }
 

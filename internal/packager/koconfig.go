@@ -33,7 +33,7 @@ var hermeticEnv = []string{
 	"GOWORK=off",
 }
 
-// koConfig is what the packager takes from .ko.yaml.
+// koConfig is the part of .ko.yaml that the packager uses.
 type koConfig struct {
 	BaseImage      string // defaultBaseImage; empty when .ko.yaml does not set it
 	Builds         map[string]build.Config

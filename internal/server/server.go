@@ -74,8 +74,8 @@ func Run(ctx context.Context, opts Options) error {
 	return Serve(ctx, listener, opts)
 }
 
-// Listen binds the TCP port of cfg, on all interfaces unless cfg.Address is set. Its error
-// says how to fix the configuration for the usual causes.
+// Listen binds the TCP port of cfg, on all interfaces unless cfg.Address is set. For the
+// usual causes of failure, its error gives the configuration fix.
 func Listen(ctx context.Context, cfg config.Config) (net.Listener, error) {
 	address := net.JoinHostPort(cfg.Address, strconv.Itoa(cfg.Port))
 

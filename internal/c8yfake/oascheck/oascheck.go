@@ -57,9 +57,9 @@ func (e *noSpecError) Error() string { return e.reason }
 var specs = &cache{loaders: make(map[string]func() (*Spec, error))}
 
 // Load returns the spec at the path in C8Y_OPENAPI_SPEC. When the variable is unset or the
-// file does not exist, it returns a Spec that checks nothing and says so with t.Log in the
-// first test of the binary that calls it, unless the environment sets REQUIRE_SPEC=1: then
-// it fails t. A relative path or a file that does not load fails t too.
+// file does not exist, it returns a Spec that checks nothing and logs that with t.Log in
+// the first test of the binary that calls it. With REQUIRE_SPEC=1 in the environment it
+// fails t instead. A relative path or a file that does not load fails t too.
 func Load(t testing.TB) *Spec {
 	t.Helper()
 	spec, notice, err := specs.resolve(os.Getenv(SpecVariable), os.Getenv(RequireVariable) == "1")
